@@ -1,0 +1,115 @@
+"""The Flask layer: create_app(config=None) binds config, extensions, blueprints, errors, CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import PROJECT_ROOT, load_config
+from app.errors import register_error_handlers
+from app.extensions import csrf, limiter, talisman
+from app.logging_setup import configure_logging
+from app.request_id import init_request_id
+from repository import db, migrations
+from services.container import Services
+from services.settings import ServiceSettings
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'self'",
+    "object-src": "'none'",
+}
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path))
+    app.config.update(config or {})
+    development = app.config["COREBANK_ENV"] != "production"
+    app.config.update(
+        SECRET_KEY=app.config["SECRET_KEY"],
+        MAX_CONTENT_LENGTH=64 * 1024,
+        WTF_CSRF_HEADERS=["X-CSRFToken", "X-CSRF-Token"],
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_HEADERS_ENABLED=True,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=not development,
+        JSON_SORT_KEYS=False,
+    )
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    configure_logging(app)
+    init_request_id(app)
+    migrate(app.config["DATABASE_URL"])
+    app.extensions["corebank"] = Services(service_settings(app.config))
+
+    csrf.init_app(app)
+    limiter.init_app(app)
+    talisman.init_app(
+        app,
+        content_security_policy=CSP,
+        force_https=False,
+        strict_transport_security=not development,
+        strict_transport_security_max_age=31536000,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        session_cookie_secure=not development,
+        x_content_type_options=True,
+    )
+    register_error_handlers(app)
+    _register_blueprints(app)
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def service_settings(config: dict) -> ServiceSettings:
+    return ServiceSettings(
+        database_url=config["DATABASE_URL"],
+        jwt_secret=config["JWT_SECRET"],
+        pin_pepper=config["PIN_PEPPER"],
+        card_keys=tuple(k.strip() for k in config["CARD_KEYS"].split(",") if k.strip()),
+        bcrypt_cost=int(config["BCRYPT_COST"]),
+        lockout_minutes=int(config["LOCKOUT_MINUTES"]),
+        access_token_minutes=int(config["ACCESS_TOKEN_MINUTES"]),
+        refresh_token_days=int(config["REFRESH_TOKEN_DAYS"]),
+    )
+
+
+def migrate(database_url: str) -> list[str]:
+    conn = db.connect(database_url)
+    try:
+        return migrations.upgrade(conn)
+    finally:
+        conn.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.api import bp as api_bp
+    from app.health import bp as health_bp
+    from app.web import register_web
+
+    limiter.exempt(health_bp)
+    csrf.exempt(api_bp)  # bearer tokens, no cookies: the only CSRF exemption
+    app.register_blueprint(health_bp)
+    app.register_blueprint(api_bp)
+    register_web(app)

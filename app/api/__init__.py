@@ -1,0 +1,7 @@
+"""The JSON REST API under /api/v1 (bearer tokens; the only CSRF exemption)."""
+
+from flask import Blueprint
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+from app.api import accounts, admin, auth, me, openapi, transactions  # noqa: E402,F401  (routes register on import)

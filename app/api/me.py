@@ -1,0 +1,47 @@
+"""GET/PATCH /me, POST /me/password, GET /me/sessions."""
+
+from __future__ import annotations
+
+from app.api import bp
+from app.api import serializers as out
+from app.api.registry import json_response, operation, parse_body
+from app.api.schemas import PasswordIn, ProfileIn
+from app.auth import require_actor, services
+
+
+@operation(bp, "GET", "/me", "My profile", tag="me", response="User", errors=(401,))
+def me():
+    return json_response(out.user(services().identity.get(require_actor())))
+
+
+@operation(bp, "PATCH", "/me", "Update my profile", tag="me", body=ProfileIn, response="User", errors=(401, 422))
+def update_me():
+    actor = require_actor()
+    data = parse_body(ProfileIn)
+    return json_response(out.user(services().identity.update_profile(actor, data.full_name, data.timezone)))
+
+
+@operation(
+    bp,
+    "POST",
+    "/me/password",
+    "Change my password (revokes my other sessions)",
+    tag="me",
+    body=PasswordIn,
+    status=204,
+    errors=(401, 422),
+)
+def change_password():
+    actor = require_actor()
+    data = parse_body(PasswordIn)
+    services().identity.change_password(actor, data.current_password, data.new_password)
+    return "", 204
+
+
+@operation(
+    bp, "GET", "/me/sessions", "My active sessions and token families", tag="me", response="SessionList", errors=(401,)
+)
+def my_sessions():
+    actor = require_actor()
+    items = [out.session(s, actor.session_id) for s in services().web_sessions.list(actor)]
+    return json_response(out.page(items, None))

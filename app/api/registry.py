@@ -1,0 +1,126 @@
+"""One decorator per endpoint: registers the Flask route and records what OpenAPI needs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+
+from flask import Response, request
+from pydantic import BaseModel, ValidationError
+
+from app.errors import domain_problem
+from entities.errors import ValidationFailed
+from services.idempotency import IdempotentRequest, Replayed
+
+
+@dataclass
+class Operation:
+    method: str
+    rule: str
+    summary: str
+    tag: str
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    status: int = 200
+    response: str | None = None  # name of a response schema in openapi.py
+    auth: bool = True
+    idempotent: bool = False
+    errors: tuple[int, ...] = ()
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def openapi_path(self) -> str:
+        return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", self.rule)
+
+
+OPERATIONS: list[Operation] = []
+
+
+def operation(bp, method: str, rule: str, summary: str, **options):
+    op = Operation(method=method.upper(), rule=rule, summary=summary, **options)
+    OPERATIONS.append(op)
+
+    def decorate(view):
+        bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[op.method])
+        view.operation = op
+        return view
+
+    return decorate
+
+
+def _field_name(loc) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+
+
+def _errors(exc: ValidationError) -> list[dict]:
+    return [{"field": _field_name(e["loc"]), "message": e["msg"]} for e in exc.errors(include_url=False)]
+
+
+def parse_body(model: type[BaseModel]):
+    """The request's JSON body as ``model``; any problem is 422 validation_error."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data = {}
+    else:
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise ValidationFailed(
+                "Body must be valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]
+            ) from None
+    if not isinstance(data, dict):
+        raise ValidationFailed("Body must be a JSON object", errors=[{"field": "body", "message": "must be an object"}])
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ValidationFailed(errors=_errors(exc)) from None
+    except RecursionError:
+        raise ValidationFailed(errors=[{"field": "body", "message": "too deeply nested"}]) from None
+
+
+def parse_query(model: type[BaseModel]):
+    try:
+        return model.model_validate(request.args.to_dict())
+    except ValidationError as exc:
+        raise ValidationFailed(errors=_errors(exc)) from None
+
+
+def json_response(body, status: int = 200, headers=None) -> Response:
+    mimetype = "application/problem+json" if status >= 400 else "application/json"
+    response = Response(json.dumps(body), status=status, mimetype=mimetype)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def idempotency_request(render) -> IdempotentRequest | None:
+    """Build the idempotency context from the ``Idempotency-Key`` header, if sent."""
+    key = request.headers.get("Idempotency-Key")
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise ValidationFailed(
+            errors=[{"field": "Idempotency-Key", "message": "must be 1 to 255 printable characters"}]
+        )
+    try:
+        canonical = json.dumps(json.loads(request.get_data(cache=True) or b"{}"), sort_keys=True)
+    except ValueError:
+        canonical = request.get_data(cache=True).decode("utf-8", "replace")
+    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+    return IdempotentRequest(key=key, fingerprint=fingerprint, render=render)
+
+
+def money_call(call, serialize):
+    """Run a money-moving service call with idempotency; 201 with the entry, or the stored replay."""
+
+    def render(entry, error):
+        if error is not None:
+            return domain_problem(error)
+        return 201, serialize(entry)
+
+    result = call(idempotency_request(render))
+    if isinstance(result, Replayed):
+        return json_response(result.body, result.status, {"Idempotent-Replayed": "true"})
+    return json_response(serialize(result), 201)

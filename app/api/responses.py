@@ -1,0 +1,163 @@
+"""Response shapes, for the OpenAPI document only (serializers.py builds the bodies)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel
+
+
+class User(BaseModel):
+    id: int
+    email: str
+    full_name: str
+    role: str
+    status: str
+    created_at: str
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: str
+    expires_in: int
+    user: User
+
+
+class Account(BaseModel):
+    id: int
+    number: str
+    type: str
+    currency: str
+    balance_cents: int
+    status: str
+    pin_locked: bool
+    owner_id: int | None
+    created_at: str
+
+
+class Posting(BaseModel):
+    account_id: int
+    amount_cents: int
+    balance_after_cents: int
+
+
+class Entry(BaseModel):
+    id: int
+    kind: str
+    status: str
+    amount_cents: int
+    currency: str
+    memo: str | None
+    decline_reason: str | None
+    reverses_entry_id: int | None
+    created_at: str
+    postings: list[Posting]
+
+
+class MoneyEntry(Entry):
+    balance_after_cents: int | None
+
+
+class HistoryItem(BaseModel):
+    id: int | None
+    entry_id: int
+    kind: str
+    status: str
+    amount_cents: int
+    balance_after_cents: int | None
+    counterparty: str | None
+    memo: str | None
+    created_at: str
+
+
+class Lookup(BaseModel):
+    number: str
+    holder: str
+
+
+class AuditRecord(BaseModel):
+    id: int
+    created_at: str
+    actor_id: int | None
+    action: str
+    resource_type: str | None
+    resource_id: str | None
+    outcome: str
+    ip: str | None
+    user_agent: str | None
+    request_id: str | None
+    details: dict[str, Any]
+    hash: str
+
+
+class Session(BaseModel):
+    id: str
+    kind: str
+    created_at: str
+    last_seen_at: str
+    expires_at: str
+    ip: str | None
+    user_agent: str | None
+    current: bool
+
+
+class Check(BaseModel):
+    name: str
+    passed: bool
+    checked: int
+    failures: int
+    detail: str
+
+
+class Verification(BaseModel):
+    passed: bool
+    checks: list[Check]
+
+
+class ProblemError(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    request_id: str | None
+    errors: list[ProblemError]
+
+
+def _page(name: str, item: type[BaseModel]) -> type[BaseModel]:
+    return type(name, (BaseModel,), {"__annotations__": {"items": list[item], "next_cursor": str | None}})
+
+
+AccountList = _page("AccountList", Account)
+UserList = _page("UserList", User)
+HistoryPage = _page("HistoryPage", HistoryItem)
+AuditPage = _page("AuditPage", AuditRecord)
+SessionList = _page("SessionList", Session)
+
+SCHEMAS: dict[str, type[BaseModel]] = {
+    m.__name__: m
+    for m in (
+        User,
+        TokenPair,
+        Account,
+        Entry,
+        MoneyEntry,
+        HistoryItem,
+        Lookup,
+        AuditRecord,
+        Session,
+        Verification,
+        Problem,
+        AccountList,
+        UserList,
+        HistoryPage,
+        AuditPage,
+        SessionList,
+    )
+}

@@ -1,0 +1,95 @@
+"""flask db upgrade | create-admin | create-teller | verify | unlock | seed-demo."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import current_app
+
+from entities.errors import DomainError
+from entities.users import Actor, Role
+
+CLI_ACTOR = Actor(role=Role.ADMIN, ip="cli", user_agent="flask cli")
+
+
+def _services():
+    return current_app.extensions["corebank"]
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _create_staff(email: str, role: Role) -> None:
+    try:
+        user = _services().identity.register(CLI_ACTOR, email, _read_password(), email.split("@")[0], role=role)
+    except DomainError as error:
+        details = "; ".join(f"{e['field']}: {e['message']}" for e in error.errors) or error.detail
+        raise click.ClickException(details) from None
+    click.echo(f"created {role} {user.email} (id {user.id})")
+
+
+def register_cli(app) -> None:
+    @app.cli.group()
+    def db():
+        """Database schema."""
+
+    @db.command("upgrade")
+    def db_upgrade():
+        """Apply pending migrations."""
+        from app import migrate
+
+        applied = migrate(current_app.config["DATABASE_URL"])
+        click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+
+    @app.cli.command("create-admin")
+    @click.option("--email", required=True)
+    def create_admin(email):
+        """Create an admin; the password comes from the prompt or standard input."""
+        _create_staff(email, Role.ADMIN)
+
+    @app.cli.command("create-teller")
+    @click.option("--email", required=True)
+    def create_teller(email):
+        """Create a teller; the password comes from the prompt or standard input."""
+        _create_staff(email, Role.TELLER)
+
+    @app.cli.command("verify")
+    def verify():
+        """Verify the ledger and the audit chain; exits 1 when any check fails."""
+        checks = _services().verification.run()
+        for check in checks:
+            status = "PASS" if check.passed else "FAIL"
+            click.echo(f"{status}  {check.name:<26} checked={check.checked} failures={check.failures} {check.detail}")
+        if not all(c.passed for c in checks):
+            sys.exit(1)
+
+    @app.cli.command("unlock")
+    @click.option("--email", help="clear this user's login lock")
+    @click.option("--account", "account_number", help="clear this account's PIN lock")
+    def unlock(email, account_number):
+        """Clear a login lock or an account's PIN lock."""
+        services = _services()
+        if bool(email) == bool(account_number):
+            raise click.UsageError("give exactly one of --email or --account")
+        with services.uow(write=False) as uow:
+            target = uow.users.by_email(email.lower()) if email else uow.accounts.by_number(account_number)
+        if target is None:
+            raise click.ClickException("not found")
+        if email:
+            services.admin.unlock(CLI_ACTOR, target.id)
+        else:
+            services.accounts.unlock(CLI_ACTOR, target.id)
+        click.echo("unlocked")
+
+    @app.cli.command("seed-demo")
+    @click.option("--months", default=4, show_default=True)
+    def seed_demo(months):
+        """Demo customers (password demo-password-123, PIN 1234) with months of history."""
+        from services.demo import DEMO_PASSWORD, DemoSeeder
+
+        created = DemoSeeder(_services().uow, _services().settings).seed(months=months)
+        click.echo(f"created {', '.join(created) or 'nothing (already seeded)'}; password {DEMO_PASSWORD}, PIN 1234")

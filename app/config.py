@@ -1,0 +1,120 @@
+"""Settings from the environment (and .env). Production fails fast on missing or
+weak secrets; development generates them once into the instance folder (0600)."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "CARD_KEYS")
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _int(name: str, default: int, minimum: int = 0) -> int:
+    raw = os.environ.get(name, "")
+    if not raw.strip():
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be an integer") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return value
+
+
+def _bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return default if not raw else raw in ("1", "true", "yes", "on")
+
+
+def load_config(instance_path: str | Path) -> dict:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    env = os.environ.get("COREBANK_ENV", "development").strip() or "development"
+    if env not in ("development", "production", "test"):
+        raise ConfigError("COREBANK_ENV must be development, production or test")
+    config = {
+        "COREBANK_ENV": env,
+        "HOST": os.environ.get("HOST", "127.0.0.1"),
+        "PORT": _int("PORT", 8000, 1),
+        "WORKERS": _int("WORKERS", 1, 1),
+        "THREADS": _int("THREADS", 4, 1),
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
+        "BCRYPT_COST": _int("BCRYPT_COST", 12, 4),
+        "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 30, 1),
+        "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
+        "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
+        "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),
+        "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN") or "5/minute",
+        "RATELIMIT_LOGIN_EMAIL": os.environ.get("RATELIMIT_LOGIN_EMAIL") or "10/minute",
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER") or "3/minute",
+        "RATELIMIT_REFRESH": os.environ.get("RATELIMIT_REFRESH") or "10/minute",
+        "RATELIMIT_MONEY": os.environ.get("RATELIMIT_MONEY") or "20/minute",
+        "RATELIMIT_LOOKUP": os.environ.get("RATELIMIT_LOOKUP") or "30/minute",
+        "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or "300/minute",
+        "LOG_DIR": os.environ.get("LOG_DIR") or str(PROJECT_ROOT / "logs"),
+    }
+    config.update(_secrets(env, Path(instance_path)))
+    return config
+
+
+def _secrets(env: str, instance_path: Path) -> dict:
+    found = {name: os.environ.get(name, "").strip() for name in SECRET_NAMES}
+    if env == "production":
+        for name in ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER"):
+            if len(found[name]) < MIN_SECRET_LENGTH:
+                raise ConfigError(
+                    f"{name} is missing or weak: production needs at least {MIN_SECRET_LENGTH} characters"
+                )
+        check_card_keys(found["CARD_KEYS"])
+        return found
+    if all(found.values()):
+        return found
+    if env == "test":  # throwaway secrets: tests never touch the instance folder
+        fresh = {name: secrets.token_urlsafe(48) for name in SECRET_NAMES}
+        fresh["CARD_KEYS"] = Fernet.generate_key().decode()
+        return {name: found[name] or fresh[name] for name in SECRET_NAMES}
+    generated = _instance_secrets(instance_path)
+    return {name: found[name] or generated[name] for name in SECRET_NAMES}
+
+
+def check_card_keys(value: str) -> list[str]:
+    keys = [k.strip() for k in value.split(",") if k.strip()]
+    if not keys:
+        raise ConfigError("CARD_KEYS is missing: give one or more Fernet keys, newest first")
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ConfigError("CARD_KEYS holds a key that is not a valid Fernet key") from None
+    return keys
+
+
+def _instance_secrets(instance_path: Path) -> dict:
+    """Development secrets, generated once and kept in instance/secrets.json (mode 0600)."""
+    path = instance_path / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    values = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "PIN_PEPPER": secrets.token_urlsafe(48),
+        "CARD_KEYS": Fernet.generate_key().decode(),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle)
+    return values

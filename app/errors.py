@@ -1,0 +1,127 @@
+"""Domain error -> problem+json (API), a toast (HTMX) or a page, in one place."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from flask import Response, g, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from entities.errors import DomainError
+
+log = logging.getLogger("corebank.errors")
+
+STATUS_BY_CODE = {
+    "validation_error": 422,
+    "invalid_credentials": 401,
+    "unauthorized": 401,
+    "invalid_token": 401,
+    "token_expired": 401,
+    "token_revoked": 401,
+    "user_locked": 423,
+    "account_locked": 423,
+    "invalid_pin": 403,
+    "forbidden": 403,
+    "csrf_failed": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "email_taken": 409,
+    "account_unavailable": 409,
+    "card_frozen": 409,
+    "card_exists": 409,
+    "balance_not_zero": 409,
+    "already_reversed": 409,
+    "not_reversible": 409,
+    "request_in_progress": 409,
+    "conflict": 409,
+    "payload_too_large": 413,
+    "insufficient_funds": 422,
+    "same_account": 422,
+    "currency_mismatch": 422,
+    "idempotency_key_reused": 422,
+    "rate_limited": 429,
+    "internal_error": 500,
+}
+PROBLEM_TYPE = "urn:corebank:problem:"
+
+
+def status_of(error: DomainError) -> int:
+    return STATUS_BY_CODE.get(error.code, 400)
+
+
+def problem_body(code: str, title: str, detail: str, status: int, errors=None, **extra) -> dict:
+    body = {
+        "type": PROBLEM_TYPE + code,
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "request_id": g.get("request_id"),
+        "errors": list(errors or []),
+    }
+    body.update({k: v for k, v in extra.items() if k not in body})
+    return body
+
+
+def domain_problem(error: DomainError) -> tuple[int, dict]:
+    status = status_of(error)
+    return status, problem_body(error.code, error.title, error.detail, status, error.errors, **error.extra)
+
+
+def problem_response(status: int, body: dict, headers=None) -> Response:
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+
+
+def respond(status: int, body: dict, headers=None):
+    if wants_json():
+        return problem_response(status, body, headers)
+    from app.web.errors import web_error  # the web layer decides page vs toast
+
+    return web_error(status, body, headers)
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(DomainError)
+    def handle_domain(error: DomainError):
+        status, body = domain_problem(error)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 and wants_json() else None
+        return respond(status, body, headers)
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limit(error: RateLimitExceeded):
+        body = problem_body("rate_limited", "Too many requests", f"Rate limit exceeded: {error.description}", 429)
+        return respond(429, body)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf(error: CSRFError):
+        body = problem_body("csrf_failed", "CSRF check failed", error.description, 403)
+        return respond(403, body)
+
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
+            error.code, "validation_error" if error.code == 400 else "http_error"
+        )
+        status = 422 if error.code == 400 else error.code
+        body = problem_body(code, error.name, error.description or error.name, status)
+        return respond(status, body)
+
+    @app.errorhandler(Exception)
+    def handle_unexpected(error: Exception):
+        log.exception("unhandled error", extra={"request_id": g.get("request_id")})
+        body = problem_body("internal_error", "Internal error", "Something went wrong; quote the request id.", 500)
+        return respond(500, body)
+
+
+def render_error_page(status: int, body: dict):
+    return render_template("pages/error.html", problem=body), status

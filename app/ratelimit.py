@@ -1,0 +1,36 @@
+"""Rate-limit keys and limits (SPEC section 2), read from config at request time."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from entities.users import normalize_email
+
+
+def client_ip() -> str:
+    # ProxyFix (only with TRUSTED_PROXIES > 0) has already applied X-Forwarded-For.
+    return request.remote_addr or "unknown"
+
+
+def ip_key() -> str:
+    return f"ip:{client_ip()}"
+
+
+def user_or_ip_key() -> str:
+    from app.auth import principal_or_none
+
+    principal = principal_or_none()
+    return f"user:{principal.user_id}" if principal else ip_key()
+
+
+def login_email_key() -> str:
+    data = request.get_json(silent=True) if request.is_json else request.form
+    email = data.get("email") if isinstance(data, dict) or hasattr(data, "get") else None
+    try:
+        return f"email:{normalize_email(email)}"
+    except Exception:  # no usable email: the per-IP limit still applies
+        return ip_key()
+
+
+def limit_from(name: str):
+    return lambda: current_app.config[name]

@@ -1,0 +1,47 @@
+"""Domain errors. Each carries a stable snake_case ``code``; app/errors.py maps
+codes to HTTP statuses and representations."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    code = "domain_error"
+    title = "Request failed"
+
+    def __init__(self, detail: str | None = None, *, errors=None, **extra):
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.errors = list(errors or [])
+        self.extra = extra
+
+
+def _error(name: str, code: str, title: str) -> type[DomainError]:
+    return type(name, (DomainError,), {"code": code, "title": title})
+
+
+ValidationFailed = _error("ValidationFailed", "validation_error", "Validation failed")
+InvalidCredentials = _error("InvalidCredentials", "invalid_credentials", "Invalid email or password")
+Unauthorized = _error("Unauthorized", "unauthorized", "Authentication required")
+TokenInvalid = _error("TokenInvalid", "invalid_token", "Invalid token")
+TokenExpired = _error("TokenExpired", "token_expired", "Token expired")
+TokenRevoked = _error("TokenRevoked", "token_revoked", "Token revoked")
+UserLocked = _error("UserLocked", "user_locked", "User is locked")
+AccountLocked = _error("AccountLocked", "account_locked", "Account is locked")
+InvalidPin = _error("InvalidPin", "invalid_pin", "Invalid PIN")
+Forbidden = _error("Forbidden", "forbidden", "Forbidden")
+NotFound = _error("NotFound", "not_found", "Not found")
+EmailTaken = _error("EmailTaken", "email_taken", "Email already registered")
+InsufficientFunds = _error("InsufficientFunds", "insufficient_funds", "Insufficient funds")
+AccountUnavailable = _error("AccountUnavailable", "account_unavailable", "Account unavailable")
+CardFrozen = _error("CardFrozen", "card_frozen", "Card is frozen")
+CardExists = _error("CardExists", "card_exists", "Account already has an active card")
+SameAccount = _error("SameAccount", "same_account", "Cannot transfer to the same account")
+CurrencyMismatch = _error("CurrencyMismatch", "currency_mismatch", "Currencies differ")
+BalanceNotZero = _error("BalanceNotZero", "balance_not_zero", "Balance is not zero")
+AlreadyReversed = _error("AlreadyReversed", "already_reversed", "Entry already reversed")
+NotReversible = _error("NotReversible", "not_reversible", "Entry cannot be reversed")
+IdempotencyKeyReused = _error(
+    "IdempotencyKeyReused", "idempotency_key_reused", "Idempotency key reused with another request"
+)
+RequestInProgress = _error("RequestInProgress", "request_in_progress", "Request in progress")
+Conflict = _error("Conflict", "conflict", "Conflict")

@@ -1,0 +1,1 @@
+"""All SQL lives here: connections, migrations, the unit of work, repositories."""

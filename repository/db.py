@@ -1,0 +1,48 @@
+"""SQLite connections with the pragmas that make money safe."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class UnsupportedDatabase(ValueError):
+    pass
+
+
+def sqlite_path(database_url: str) -> str:
+    """``sqlite:///relative/path.db`` (relative to the project root),
+    ``sqlite:////absolute/path.db`` or ``sqlite:///:memory:``."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix):
+        raise UnsupportedDatabase(f"unsupported DATABASE_URL scheme: {database_url.split(':', 1)[0]}")
+    path = database_url[len(prefix) :]
+    if path == ":memory:" or path.startswith("file:"):
+        return path
+    resolved = Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
+    resolved.parent.mkdir(parents=True, exist_ok=True)
+    return str(resolved)
+
+
+def connect(database_url: str, *, busy_timeout_ms: int = 10000) -> sqlite3.Connection:
+    """Open a connection in autocommit mode: the unit of work issues BEGIN itself."""
+    conn = sqlite3.connect(
+        sqlite_path(database_url),
+        isolation_level=None,
+        timeout=busy_timeout_ms / 1000,
+        check_same_thread=False,
+        uri=database_url.startswith("sqlite:///file:"),
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: a transaction acknowledged to the client survives power loss, not only a crash.
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+    return conn
+
+
+def ping(conn: sqlite3.Connection) -> bool:
+    return conn.execute("SELECT 1").fetchone()[0] == 1

@@ -1,0 +1,176 @@
+"""LedgerRepository: journal entries, postings, history and idempotency records."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from entities.clock import now_iso
+from entities.ledger import EntryKind, EntryStatus, HistoryItem, JournalEntry, Posting
+
+_ENTRY_COLUMNS = (
+    "id, kind, status, amount_cents, currency, memo, decline_reason, account_id,"
+    " counterparty_account_id, reverses_entry_id, actor_id, created_at"
+)
+_CREDIT_KINDS = {EntryKind.DEPOSIT}
+
+
+class LedgerRepository:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def add(self, entry: JournalEntry) -> JournalEntry:
+        entry.check_balanced()
+        entry.created_at = entry.created_at or now_iso()
+        cursor = self.conn.execute(
+            f"INSERT INTO journal_entries ({_ENTRY_COLUMNS.replace('id, ', '', 1)})"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                str(entry.kind),
+                str(entry.status),
+                entry.amount_cents,
+                entry.currency,
+                entry.memo,
+                entry.decline_reason,
+                entry.account_id,
+                entry.counterparty_account_id,
+                entry.reverses_entry_id,
+                entry.actor_id,
+                entry.created_at,
+            ),
+        )
+        entry.id = cursor.lastrowid
+        for posting in entry.postings:
+            posting.id = self.conn.execute(
+                "INSERT INTO postings (entry_id, account_id, amount_cents, balance_after_cents, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (entry.id, posting.account_id, posting.amount_cents, posting.balance_after_cents, entry.created_at),
+            ).lastrowid
+        return entry
+
+    def get(self, entry_id: int) -> JournalEntry | None:
+        row = self.conn.execute(f"SELECT {_ENTRY_COLUMNS} FROM journal_entries WHERE id = ?", (entry_id,)).fetchone()
+        if row is None:
+            return None
+        entry = JournalEntry(
+            kind=EntryKind(row["kind"]),
+            status=EntryStatus(row["status"]),
+            amount_cents=row["amount_cents"],
+            currency=row["currency"],
+            memo=row["memo"],
+            decline_reason=row["decline_reason"],
+            account_id=row["account_id"],
+            counterparty_account_id=row["counterparty_account_id"],
+            reverses_entry_id=row["reverses_entry_id"],
+            actor_id=row["actor_id"],
+            id=row["id"],
+            created_at=row["created_at"],
+        )
+        entry.postings = [
+            Posting(r["account_id"], r["amount_cents"], r["balance_after_cents"], r["id"])
+            for r in self.conn.execute(
+                "SELECT id, account_id, amount_cents, balance_after_cents FROM postings WHERE entry_id = ? ORDER BY id",
+                (entry_id,),
+            )
+        ]
+        return entry
+
+    def reversal_of(self, entry_id: int) -> int | None:
+        row = self.conn.execute(
+            "SELECT id FROM journal_entries WHERE reverses_entry_id = ? AND status = 'posted'", (entry_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    def history(
+        self,
+        account_id: int,
+        *,
+        limit: int,
+        before_entry_id: int | None = None,
+        kind: str | None = None,
+        status: str | None = None,
+        date_from: str | None = None,
+        date_to: str | None = None,
+    ) -> list[HistoryItem]:
+        """Newest first, keyset on entry id: each branch walks an index from the cursor and stops at ``limit``."""
+        where_p, where_d, params = [], [], {"acct": account_id, "limit": limit}
+        if before_entry_id is not None:
+            where_p.append("p.entry_id < :before")
+            where_d.append("e.id < :before")
+            params["before"] = before_entry_id
+        if kind:
+            where_p.append("e.kind = :kind")
+            where_d.append("e.kind = :kind")
+            params["kind"] = kind
+        if date_from:
+            where_p.append("p.created_at >= :date_from")
+            where_d.append("e.created_at >= :date_from")
+            params["date_from"] = date_from
+        if date_to:
+            where_p.append("p.created_at < :date_to")
+            where_d.append("e.created_at < :date_to")
+            params["date_to"] = date_to
+        branches = []
+        if status in (None, "posted"):
+            extra = "".join(f" AND {c}" for c in where_p)
+            branches.append(
+                f"""SELECT * FROM (SELECT p.id AS id, p.entry_id AS entry_id, e.kind AS kind, e.status AS status,
+                        p.amount_cents AS amount_cents, p.balance_after_cents AS balance_after_cents,
+                        (SELECT COALESCE(a.system_code, a.number)
+                          FROM postings p2 JOIN accounts a ON a.id = p2.account_id
+                          WHERE p2.entry_id = p.entry_id AND p2.account_id <> p.account_id LIMIT 1) AS counterparty,
+                        e.memo AS memo, e.created_at AS created_at
+                    FROM postings p JOIN journal_entries e ON e.id = p.entry_id
+                    WHERE p.account_id = :acct{extra} ORDER BY p.entry_id DESC LIMIT :limit)"""
+            )
+        if status in (None, "declined"):
+            extra = "".join(f" AND {c}" for c in where_d)
+            branches.append(
+                f"""SELECT * FROM (SELECT NULL AS id, e.id AS entry_id, e.kind AS kind, e.status AS status,
+                        e.amount_cents AS amount_cents, NULL AS balance_after_cents,
+                        (SELECT number FROM accounts WHERE id = e.counterparty_account_id) AS counterparty,
+                        e.memo AS memo, e.created_at AS created_at
+                    FROM journal_entries e
+                    WHERE e.account_id = :acct AND e.status = 'declined'{extra} ORDER BY e.id DESC LIMIT :limit)"""
+            )
+        if not branches:
+            return []
+        sql = " UNION ALL ".join(branches) + " ORDER BY entry_id DESC LIMIT :limit"
+        items = []
+        for row in self.conn.execute(sql, params):
+            amount = row["amount_cents"]
+            if row["status"] == "declined" and row["kind"] not in _CREDIT_KINDS:
+                amount = -amount
+            items.append(HistoryItem(**{**dict(row), "amount_cents": amount}))
+        return items
+
+    def postings_in_range(self, account_id: int, start: str, end: str):
+        return self.conn.execute(
+            "SELECT id, entry_id, amount_cents, balance_after_cents, created_at FROM postings"
+            " WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY entry_id",
+            (account_id, start, end),
+        ).fetchall()
+
+    def balance_before(self, account_id: int, moment: str) -> int:
+        row = self.conn.execute(
+            "SELECT balance_after_cents FROM postings WHERE account_id = ? AND created_at < ?"
+            " ORDER BY created_at DESC, entry_id DESC LIMIT 1",
+            (account_id, moment),
+        ).fetchone()
+        return row[0] if row else 0
+
+    # idempotency
+    def idempotent_response(self, user_id: int, key: str):
+        return self.conn.execute(
+            "SELECT fingerprint, status_code, response_body FROM idempotency_keys WHERE user_id = ? AND key = ?",
+            (user_id, key),
+        ).fetchone()
+
+    def save_idempotent_response(self, user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
+        self.conn.execute(
+            "INSERT INTO idempotency_keys (user_id, key, fingerprint, status_code, response_body, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (user_id, key, fingerprint, status, body, now_iso()),
+        )
+
+    def purge_idempotency(self, older_than: str) -> int:
+        return self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (older_than,)).rowcount

@@ -1,0 +1,85 @@
+"""UserRepository: users and their login-lock state."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from entities.users import Role, User
+
+_COLUMNS = "id, email, full_name, password_hash, role, failed_logins, locked_until, admin_locked, timezone, created_at"
+
+
+def _user(row) -> User | None:
+    if row is None:
+        return None
+    return User(
+        id=row["id"],
+        email=row["email"],
+        full_name=row["full_name"],
+        password_hash=row["password_hash"],
+        role=Role(row["role"]),
+        failed_logins=row["failed_logins"],
+        locked_until=row["locked_until"],
+        admin_locked=bool(row["admin_locked"]),
+        timezone=row["timezone"],
+        created_at=row["created_at"],
+    )
+
+
+class UserRepository:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def add(self, user: User) -> User:
+        cursor = self.conn.execute(
+            "INSERT INTO users (email, full_name, password_hash, role, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (user.email, user.full_name, user.password_hash, str(user.role), user.timezone, user.created_at),
+        )
+        user.id = cursor.lastrowid
+        return user
+
+    def email_exists(self, email: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM users WHERE email = ?", (email,)).fetchone() is not None
+
+    def get(self, user_id: int) -> User | None:
+        return _user(self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone())
+
+    def by_email(self, email: str) -> User | None:
+        return _user(self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE email = ?", (email,)).fetchone())
+
+    def save_login_state(self, user: User) -> None:
+        self.conn.execute(
+            "UPDATE users SET failed_logins = ?, locked_until = ?, admin_locked = ? WHERE id = ?",
+            (user.failed_logins, user.locked_until, int(user.admin_locked), user.id),
+        )
+
+    def save_profile(self, user: User) -> None:
+        self.conn.execute(
+            "UPDATE users SET full_name = ?, timezone = ?, password_hash = ?, role = ? WHERE id = ?",
+            (user.full_name, user.timezone, user.password_hash, str(user.role), user.id),
+        )
+
+    def list(self, *, locked_at: str | None = None, after_id: int | None = None, limit: int = 50) -> list[User]:
+        """Users by id; ``locked_at`` (an ISO time) keeps only those locked at that moment."""
+        clauses, params = [], []
+        if locked_at is not None:
+            clauses.append("(admin_locked = 1 OR (locked_until IS NOT NULL AND locked_until > ?))")
+            params.append(locked_at)
+        if after_id is not None:
+            clauses.append("id > ?")
+            params.append(after_id)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM users {where} ORDER BY id LIMIT ?", (*params, limit))
+        return [_user(row) for row in rows]
+
+    def search_customers(self, query: str, limit: int = 20) -> list[User]:
+        """Customers whose email or name contains ``query``, or who own account number ``query``."""
+        pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.conn.execute(
+            f"""SELECT {_COLUMNS} FROM users WHERE role = 'customer' AND (
+                    email LIKE ? ESCAPE '\\' OR full_name LIKE ? ESCAPE '\\'
+                    OR id IN (SELECT owner_id FROM accounts WHERE number = ?))
+                ORDER BY id LIMIT ?""",
+            (pattern, pattern, query, limit),
+        )
+        return [_user(row) for row in rows]

@@ -1,0 +1,52 @@
+"""Serve create_app() with gunicorn (never the Flask debug server)."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from gunicorn.app.base import BaseApplication
+
+from app import create_app
+
+
+class CorebankServer(BaseApplication):
+    def __init__(self, application, options):
+        self.application = application
+        self.options = options
+        super().__init__()
+
+    def load_config(self):
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def main() -> int:
+    app = create_app()
+    workers = int(app.config["WORKERS"])
+    if workers > 1 and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
+        print(
+            "refusing to start: WORKERS > 1 needs a shared rate-limit store; set RATELIMIT_STORAGE_URI=redis://…",
+            file=sys.stderr,
+        )
+        return 2
+    options = {
+        "bind": f"{app.config['HOST']}:{app.config['PORT']}",
+        "workers": workers,
+        "threads": int(app.config["THREADS"]),
+        "worker_class": "gthread",
+        "accesslog": None,
+        "errorlog": "-",
+        "timeout": 30,
+        "graceful_timeout": 10,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+    }
+    CorebankServer(app, options).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Use cases: one class per area, plain Python, no Flask."""

@@ -1,0 +1,176 @@
+"""Accounts: open, read, PIN, lookup, and status changes."""
+
+from __future__ import annotations
+
+from entities import valid_id
+from entities.accounts import (
+    MAX_PIN_FAILURES,
+    Account,
+    AccountStatus,
+    AccountType,
+    check_currency,
+    check_pin_format,
+)
+from entities.clock import now_iso
+from entities.errors import (
+    AccountLocked,
+    AccountUnavailable,
+    BalanceNotZero,
+    Forbidden,
+    InvalidPin,
+    NotFound,
+    ValidationFailed,
+)
+from entities.users import Actor, Role, mask_holder
+from services import crypto
+from services.audit import deny, record
+
+
+def load_visible(uow, actor: Actor, account_id, action: str) -> Account:
+    """The account if the actor may see it; otherwise audit and 404 (existence is not revealed)."""
+    account = uow.accounts.get(account_id) if valid_id(account_id) else None
+    if account is None or account.is_system or (not actor.is_staff and account.owner_id != actor.user_id):
+        deny(uow, actor, action, "account", account_id)
+    return account
+
+
+def check_pin(uow, actor: Actor, account: Account, pin: str, pepper: str, action: str) -> None:
+    """A wrong PIN is committed (count, audit) and raised; the third in a row locks the account."""
+    if crypto.verify_pin(pin, account.pin_salt, pepper, account.pin_hash):
+        if account.pin_failures:
+            account.pin_failures = 0
+            uow.accounts.save_pin_state(account)
+        return
+    account.pin_failures += 1
+    remaining = max(MAX_PIN_FAILURES - account.pin_failures, 0)
+    account.pin_locked = remaining == 0
+    uow.accounts.save_pin_state(account)
+    record(uow, actor, action, "failure", "account", account.id, reason="invalid_pin", attempts_remaining=remaining)
+    if account.pin_locked:
+        record(uow, actor, "account.pin_lock", "success", "account", account.id)
+    uow.commit()
+    raise InvalidPin(f"Wrong PIN: {remaining} attempt(s) remaining", attempts_remaining=remaining)
+
+
+class AccountService:
+    def __init__(self, uow_factory, settings):
+        self.uow = uow_factory
+        self.settings = settings
+
+    def open(self, actor: Actor, type: str, pin: str, currency: str = "USD", owner_id: int | None = None) -> Account:
+        """Open an account for the caller, or (staff) for any customer."""
+        if type not in (AccountType.CHECKING, AccountType.SAVINGS):
+            raise ValidationFailed(errors=[{"field": "type", "message": "must be checking or savings"}])
+        check_pin_format(pin)
+        check_currency(currency)
+        with self.uow() as uow:
+            if owner_id is None or owner_id == actor.user_id:
+                owner_id = actor.user_id
+            elif not actor.is_staff:
+                deny(uow, actor, "account.open", "user", owner_id, error=Forbidden)
+            else:
+                owner = uow.users.get(owner_id)
+                if owner is None or owner.role != Role.CUSTOMER:
+                    raise ValidationFailed(errors=[{"field": "owner_id", "message": "no such customer"}])
+            salt = crypto.new_pin_salt()
+            account = uow.accounts.add(
+                Account(
+                    id=None,
+                    number="",
+                    owner_id=owner_id,
+                    type=AccountType(type),
+                    currency=currency,
+                    pin_salt=salt,
+                    pin_hash=crypto.hash_pin(pin, salt, self.settings.pin_pepper),
+                    created_at=now_iso(),
+                )
+            )
+            record(uow, actor, "account.open", "success", "account", account.id, owner_id=owner_id, type=type)
+            uow.commit()
+        return account
+
+    def get(self, actor: Actor, account_id: int) -> Account:
+        with self.uow(write=False) as uow:
+            return load_visible(uow, actor, account_id, "account.read")
+
+    def list(self, actor: Actor, owner_id: int | None = None) -> list[Account]:
+        """The caller's accounts; staff may list any customer's."""
+        if owner_id is not None and owner_id != actor.user_id and not actor.is_staff:
+            with self.uow() as uow:
+                deny(uow, actor, "account.list", "user", owner_id, error=Forbidden)
+        with self.uow(write=False) as uow:
+            return uow.accounts.for_owner(owner_id if owner_id is not None else actor.user_id)
+
+    def lookup(self, actor: Actor, number: str) -> dict:
+        """Recipient check: the number and the holder's masked name."""
+        with self.uow(write=False) as uow:
+            account = uow.accounts.by_number(number) if isinstance(number, str) else None
+            if account is None or account.is_system or account.status == AccountStatus.CLOSED:
+                raise NotFound("No open account has this number")
+            owner = uow.users.get(account.owner_id)
+        return {"number": account.number, "holder": mask_holder(owner.full_name)}
+
+    def change_pin(self, actor: Actor, account_id: int, current_pin: str, new_pin: str) -> None:
+        check_pin_format(new_pin, "new_pin")
+        if not isinstance(current_pin, str):
+            raise ValidationFailed(errors=[{"field": "current_pin", "message": "must be 4 to 6 digits"}])
+        with self.uow() as uow:
+            account = load_visible(uow, actor, account_id, "account.pin_change")
+            if account.pin_locked:
+                raise AccountLocked()
+            check_pin(uow, actor, account, current_pin, self.settings.pin_pepper, "account.pin_change")
+            account.pin_salt = crypto.new_pin_salt()
+            account.pin_hash = crypto.hash_pin(new_pin, account.pin_salt, self.settings.pin_pepper)
+            uow.accounts.save_pin_state(account)
+            record(uow, actor, "account.pin_change", "success", "account", account.id)
+            uow.commit()
+
+    def close(self, actor: Actor, account_id: int) -> Account:
+        """Close at zero balance; final."""
+        with self.uow() as uow:
+            account = load_visible(uow, actor, account_id, "account.close")
+            if account.status == AccountStatus.CLOSED:
+                raise AccountUnavailable("Account is already closed")
+            if account.balance_cents != 0:
+                raise BalanceNotZero()
+            return self._set_status(uow, actor, account, AccountStatus.CLOSED, "account.close")
+
+    def freeze(self, actor: Actor, account_id: int) -> Account:
+        return self._staff_status_change(actor, account_id, AccountStatus.FROZEN, "account.freeze")
+
+    def unfreeze(self, actor: Actor, account_id: int) -> Account:
+        return self._staff_status_change(actor, account_id, AccountStatus.ACTIVE, "account.unfreeze")
+
+    def _staff_status_change(self, actor, account_id, status, action) -> Account:
+        with self.uow() as uow:
+            if not actor.is_staff:
+                deny(uow, actor, action, "account", account_id, error=Forbidden)
+            account = load_visible(uow, actor, account_id, action)
+            if account.status == AccountStatus.CLOSED:
+                raise AccountUnavailable("Account is closed")
+            return self._set_status(uow, actor, account, status, action)
+
+    def _set_status(self, uow, actor, account, status, action) -> Account:
+        account.status = status
+        uow.accounts.save_status(account)
+        record(uow, actor, action, "success", "account", account.id, status=str(status))
+        uow.commit()
+        return account
+
+    def unlock(self, actor: Actor, account_id: int) -> Account:
+        """Staff: clear the PIN lock."""
+        with self.uow() as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "account.unlock", "account", account_id, error=Forbidden)
+            account = load_visible(uow, actor, account_id, "account.unlock")
+            account.pin_failures, account.pin_locked = 0, False
+            uow.accounts.save_pin_state(account)
+            record(uow, actor, "account.unlock", "success", "account", account.id)
+            uow.commit()
+        return account
+
+    def pin_locked(self, actor: Actor) -> list[Account]:
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "account.list_locked", error=Forbidden)
+            return uow.accounts.pin_locked()

@@ -1,0 +1,102 @@
+"""Staff and admin use cases: users, locks, roles, customer search."""
+
+from __future__ import annotations
+
+from entities import valid_id
+from entities.clock import now_iso
+from entities.errors import Forbidden, NotFound, ValidationFailed
+from entities.users import Actor, Role, User
+from services.audit import deny, record
+
+
+class AdminService:
+    def __init__(self, uow_factory, settings):
+        self.uow = uow_factory
+        self.settings = settings
+
+    def list_users(self, actor: Actor, *, locked: bool = False, after_id: int | None = None, limit: int = 50):
+        with self.uow(write=False) as uow:
+            if not actor.is_admin:
+                deny(uow, actor, "user.list", error=Forbidden)
+            return uow.users.list(locked_at=now_iso() if locked else None, after_id=after_id, limit=limit)
+
+    def locked_users(self, actor: Actor, limit: int = 200) -> list[User]:
+        """Staff: users locked now (for the unlock page)."""
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "user.list_locked", error=Forbidden)
+            return uow.users.list(locked_at=now_iso(), limit=limit)
+
+    def search_customers(self, actor: Actor, query: str) -> list[User]:
+        query = (query or "").strip()
+        if not 1 <= len(query) <= 100:
+            raise ValidationFailed(errors=[{"field": "q", "message": "must be 1 to 100 characters"}])
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "customer.search", error=Forbidden)
+            return uow.users.search_customers(query)
+
+    def get_user(self, actor: Actor, user_id: int) -> User:
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "user.read", "user", user_id, error=Forbidden)
+            user = uow.users.get(user_id) if valid_id(user_id) else None
+        if user is None:
+            raise NotFound()
+        return user
+
+    def unlock(self, actor: Actor, user_id: int) -> User:
+        """Staff: lift a login lock or an admin lock."""
+        with self.uow() as uow:
+            user = self._target(uow, actor, user_id, "user.unlock", admin_only=False)
+            user.failed_logins, user.locked_until, user.admin_locked = 0, None, False
+            uow.users.save_login_state(user)
+            record(uow, actor, "user.unlock", "success", "user", user.id)
+            uow.commit()
+        return user
+
+    def lock(self, actor: Actor, user_id: int) -> User:
+        """Admin: lock a user until unlocked, revoking every session and token."""
+        with self.uow() as uow:
+            user = self._target(uow, actor, user_id, "user.lock", admin_only=True)
+            if user.id == actor.user_id:
+                raise ValidationFailed(errors=[{"field": "id", "message": "you cannot lock yourself"}])
+            user.admin_locked = True
+            uow.users.save_login_state(user)
+            revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())
+            record(uow, actor, "user.lock", "success", "user", user.id, sessions_revoked=revoked)
+            uow.commit()
+        return user
+
+    def set_role(self, actor: Actor, user_id: int, role: str) -> User:
+        """Admin: change a user's role, revoking every session and token."""
+        if role not in set(Role):
+            raise ValidationFailed(errors=[{"field": "role", "message": "must be customer, teller or admin"}])
+        with self.uow() as uow:
+            user = self._target(uow, actor, user_id, "user.role", admin_only=True)
+            if user.id == actor.user_id:
+                raise ValidationFailed(errors=[{"field": "role", "message": "you cannot change your own role"}])
+            previous, user.role = user.role, Role(role)
+            uow.users.save_profile(user)
+            revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())
+            record(
+                uow,
+                actor,
+                "user.role",
+                "success",
+                "user",
+                user.id,
+                previous=str(previous),
+                role=role,
+                sessions_revoked=revoked,
+            )
+            uow.commit()
+        return user
+
+    def _target(self, uow, actor: Actor, user_id: int, action: str, *, admin_only: bool) -> User:
+        if not (actor.is_admin if admin_only else actor.is_staff):
+            deny(uow, actor, action, "user", user_id, error=Forbidden)
+        user = uow.users.get(user_id) if valid_id(user_id) else None
+        if user is None:
+            raise NotFound()
+        return user

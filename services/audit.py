@@ -1,0 +1,65 @@
+"""Writing and reading the audit log."""
+
+from __future__ import annotations
+
+from entities.audit import AuditRecord
+from entities.errors import Forbidden, NotFound
+from entities.users import Actor
+
+
+def record(uow, actor: Actor, action: str, outcome: str = "success", resource_type=None, resource_id=None, **details):
+    """Append one audit record inside ``uow``'s transaction."""
+    return uow.audit.append(
+        AuditRecord(
+            action=action,
+            outcome=outcome,
+            actor_id=actor.user_id,
+            resource_type=resource_type,
+            resource_id=None if resource_id is None else str(resource_id),
+            ip=actor.ip,
+            user_agent=(actor.user_agent or "")[:256] or None,
+            request_id=actor.request_id,
+            details=details,
+        )
+    )
+
+
+def deny(uow, actor: Actor, action: str, resource_type=None, resource_id=None, *, error=NotFound, **details):
+    """Undo whatever ``uow`` did, audit the denial in a fresh transaction on the same
+    connection, and raise ``error`` (404 hides existence; 403 for staff-only actions)."""
+    uow.rollback()
+    uow.begin(write=True)
+    record(uow, actor, action, "denied", resource_type, resource_id, **details)
+    uow.commit()
+    raise error()
+
+
+class AuditService:
+    def __init__(self, uow_factory):
+        self.uow = uow_factory
+
+    def record(
+        self, actor: Actor, action: str, outcome: str = "success", resource_type=None, resource_id=None, **details
+    ):
+        """Write one audit record in a transaction of its own."""
+        with self.uow() as uow:
+            record(uow, actor, action, outcome, resource_type, resource_id, **details)
+            uow.commit()
+
+    def deny(self, actor: Actor, action: str, resource_type: str, resource_id, *, error=NotFound, **details):
+        """Audit a denied access and raise: 404 hides existence from customers, 403 for staff-only actions."""
+        self.record(actor, action, "denied", resource_type, resource_id, **details)
+        raise error()
+
+    def require_staff(self, actor: Actor, action: str, resource_type=None, resource_id=None):
+        if not actor.is_staff:
+            self.deny(actor, action, resource_type, resource_id, error=Forbidden)
+
+    def require_admin(self, actor: Actor, action: str, resource_type=None, resource_id=None):
+        if not actor.is_admin:
+            self.deny(actor, action, resource_type, resource_id, error=Forbidden)
+
+    def list(self, actor: Actor, *, limit: int, before_id=None, **filters):
+        self.require_admin(actor, "audit.read")
+        with self.uow(write=False) as uow:
+            return uow.audit.list(limit=limit, before_id=before_id, **filters)

@@ -1,0 +1,124 @@
+"""Registration, login with lockout, profile and password."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import timedelta
+
+from entities.clock import iso, now_iso, utcnow
+from entities.errors import EmailTaken, InvalidCredentials, NotFound, UserLocked, ValidationFailed
+from entities.users import MAX_FAILED_LOGINS, Actor, Role, User, check_password, clean_full_name, normalize_email
+from services import crypto
+from services.audit import record
+
+
+class IdentityService:
+    def __init__(self, uow_factory, settings):
+        self.uow = uow_factory
+        self.settings = settings
+        # Unknown emails are checked against this so they cost what a wrong password costs.
+        self._dummy_hash = crypto.hash_password("corebank-dummy-password", settings.bcrypt_cost)
+
+    def register(self, actor: Actor, email: str, password: str, full_name: str, role: Role = Role.CUSTOMER) -> User:
+        """Create a user (a customer unless the CLI asks for staff)."""
+        email = normalize_email(email)
+        full_name = clean_full_name(full_name)
+        check_password(password, email)
+        password_hash = crypto.hash_password(password, self.settings.bcrypt_cost)
+        with self.uow() as uow:
+            if uow.users.email_exists(email):
+                record(uow, actor, "register", "failure", "user", None, reason="email_taken")
+                uow.commit()
+                raise EmailTaken(errors=[{"field": "email", "message": "is already registered"}])
+            user = uow.users.add(User(None, email, full_name, password_hash, role, created_at=now_iso()))
+            record(uow, actor, "register", "success", "user", user.id, role=str(role))
+            uow.commit()
+        return user
+
+    def authenticate(self, actor: Actor, email: str, password: str) -> User:
+        """Check credentials. Five consecutive failures lock the user for LOCKOUT_MINUTES."""
+        try:
+            email = normalize_email(email)
+        except ValidationFailed:
+            email = None
+        with self.uow(write=False) as uow:
+            user = uow.users.by_email(email) if email else None
+        if user is None:
+            crypto.verify_password(str(password), self._dummy_hash)
+            self._audit(actor, "login", "failure", None, reason="unknown_email")
+            raise InvalidCredentials()
+        if user.is_locked(now_iso()):
+            self._audit(actor, "login", "denied", user.id, reason="user_locked")
+            raise UserLocked()
+        # bcrypt runs outside the write transaction so it never holds the database lock.
+        password_ok = isinstance(password, str) and crypto.verify_password(password, user.password_hash)
+        return self._settle_login(actor, user.id, password_ok)
+
+    def _settle_login(self, actor: Actor, user_id: int, password_ok: bool) -> User:
+        with self.uow() as uow:
+            user = uow.users.get(user_id)
+            now = utcnow()
+            if user.is_locked(iso(now)):
+                record(uow, actor, "login", "denied", "user", user.id, reason="user_locked")
+                uow.commit()
+                raise UserLocked()
+            if user.locked_until is not None:  # an expired lock: start afresh
+                user.locked_until, user.failed_logins = None, 0
+            if password_ok:
+                user.failed_logins = 0
+                uow.users.save_login_state(user)
+                record(uow, actor, "login", "success", "user", user.id)
+                uow.commit()
+                return user
+            user.failed_logins += 1
+            record(uow, actor, "login", "failure", "user", user.id, reason="wrong_password")
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = iso(now + timedelta(minutes=self.settings.lockout_minutes))
+                record(uow, actor, "user.lockout", "success", "user", user.id, until=user.locked_until)
+            uow.users.save_login_state(user)
+            uow.commit()
+        raise InvalidCredentials()
+
+    def _audit(self, actor, action, outcome, user_id, **details):
+        with self.uow() as uow:
+            record(uow, actor, action, outcome, "user", user_id, **details)
+            uow.commit()
+
+    def get(self, actor: Actor) -> User:
+        with self.uow(write=False) as uow:
+            user = uow.users.get(actor.user_id)
+        if user is None:
+            raise NotFound()
+        return user
+
+    def update_profile(self, actor: Actor, full_name: str | None = None, timezone: str | None = None) -> User:
+        if full_name is not None:
+            full_name = clean_full_name(full_name)
+        if timezone is not None and timezone not in zoneinfo.available_timezones():
+            raise ValidationFailed(errors=[{"field": "timezone", "message": "unknown time zone"}])
+        with self.uow() as uow:
+            user = uow.users.get(actor.user_id)
+            user.full_name = full_name or user.full_name
+            user.timezone = timezone or user.timezone
+            uow.users.save_profile(user)
+            record(uow, actor, "profile.update", "success", "user", user.id)
+            uow.commit()
+        return user
+
+    def change_password(self, actor: Actor, current_password: str, new_password: str) -> None:
+        """Change the password and revoke every other session and refresh token of the user."""
+        user = self.get(actor)
+        check_password(new_password, user.email, "new_password")
+        if not crypto.verify_password(str(current_password), user.password_hash):
+            self._audit(actor, "password.change", "failure", user.id, reason="wrong_password")
+            raise ValidationFailed(
+                "Current password is wrong", errors=[{"field": "current_password", "message": "is incorrect"}]
+            )
+        new_hash = crypto.hash_password(new_password, self.settings.bcrypt_cost)
+        with self.uow() as uow:
+            user = uow.users.get(actor.user_id)
+            user.password_hash = new_hash
+            uow.users.save_profile(user)
+            revoked = uow.sessions.revoke_all_for_user(user.id, now_iso(), except_id=actor.session_id)
+            record(uow, actor, "password.change", "success", "user", user.id, sessions_revoked=revoked)
+            uow.commit()

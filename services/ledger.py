@@ -1,0 +1,270 @@
+"""Money movement on the double-entry ledger: deposit, withdrawal, transfer, reversal."""
+
+from __future__ import annotations
+
+import base64
+import re
+from datetime import date, timedelta
+
+from entities import valid_id
+from entities.accounts import Account, SystemAccount
+from entities.errors import (
+    AccountLocked,
+    AccountUnavailable,
+    AlreadyReversed,
+    CurrencyMismatch,
+    Forbidden,
+    InsufficientFunds,
+    NotFound,
+    NotReversible,
+    SameAccount,
+    ValidationFailed,
+)
+from entities.ledger import EntryKind, EntryStatus, JournalEntry, declined, post_between
+from entities.money import check_amount_cents
+from entities.users import Actor
+from services import idempotency
+from services.accounts import check_pin, load_visible
+from services.audit import deny, record
+
+MAX_MEMO = 140
+
+
+class LedgerService:
+    def __init__(self, uow_factory, settings):
+        self.uow = uow_factory
+        self.settings = settings
+
+    def deposit(self, actor: Actor, account_id: int, amount_cents: int, memo=None, idem=None):
+        """Cash in: credit the account, debit the cash vault."""
+        memo = _clean_memo(memo)
+        check_amount_cents(amount_cents)
+        with self.uow() as uow:
+            if replayed := idempotency.replay(uow, actor.user_id, idem):
+                return replayed
+            account = load_visible(uow, actor, account_id, "deposit")
+            vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
+            return self._move(uow, actor, idem, EntryKind.DEPOSIT, vault, account, amount_cents, memo, account)
+
+    def withdraw(self, actor: Actor, account_id: int, amount_cents: int, pin: str, memo=None, idem=None):
+        """Cash out with the account's PIN."""
+        memo = _clean_memo(memo)
+        check_amount_cents(amount_cents)
+        with self.uow() as uow:
+            if replayed := idempotency.replay(uow, actor.user_id, idem):
+                return replayed
+            account = load_visible(uow, actor, account_id, "withdrawal")
+            vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
+            return self._move(uow, actor, idem, EntryKind.WITHDRAWAL, account, vault, amount_cents, memo, account, pin)
+
+    def transfer(
+        self, actor: Actor, from_account_id: int, to_number: str, amount_cents: int, pin: str, memo=None, idem=None
+    ):
+        """From the caller's account (staff: any) to any open account of the same currency."""
+        memo = _clean_memo(memo)
+        check_amount_cents(amount_cents)
+        with self.uow() as uow:
+            if replayed := idempotency.replay(uow, actor.user_id, idem):
+                return replayed
+            source = load_visible(uow, actor, from_account_id, "transfer")
+            target = uow.accounts.by_number(to_number) if isinstance(to_number, str) else None
+            if target is None or target.is_system:
+                raise ValidationFailed(errors=[{"field": "to_account_number", "message": "no such account"}])
+            if target.id == source.id:
+                raise SameAccount()
+            if target.currency != source.currency:
+                raise CurrencyMismatch()
+            return self._move(uow, actor, idem, EntryKind.TRANSFER, source, target, amount_cents, memo, source, pin)
+
+    def card_purchase(self, uow, actor: Actor, idem, account: Account, amount_cents: int, memo: str, pin: str):
+        """Used by the card service inside its own unit of work."""
+        memo = _clean_memo(memo, "merchant")
+        settlement = uow.accounts.system(SystemAccount.CARD_SETTLEMENT, account.currency)
+        return self._move(
+            uow, actor, idem, EntryKind.CARD_PURCHASE, account, settlement, amount_cents, memo, account, pin
+        )
+
+    def reverse(self, actor: Actor, entry_id: int, reason=None, idem=None):
+        """Staff: post a compensating entry for a posted one (nothing is updated or deleted)."""
+        reason = _clean_memo(reason, "reason")
+        with self.uow() as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "reversal", "journal_entry", entry_id, error=Forbidden)
+            if replayed := idempotency.replay(uow, actor.user_id, idem):
+                return replayed
+            original = uow.ledger.get(entry_id) if valid_id(entry_id) else None
+            if original is None:
+                raise NotFound()
+            if original.status != EntryStatus.POSTED or original.kind == EntryKind.REVERSAL:
+                raise NotReversible()
+            if uow.ledger.reversal_of(original.id) is not None:
+                raise AlreadyReversed()
+            debit_posting = next(p for p in original.postings if p.amount_cents < 0)
+            credit_posting = next(p for p in original.postings if p.amount_cents > 0)
+            back_from = uow.accounts.get(credit_posting.account_id)
+            back_to = uow.accounts.get(debit_posting.account_id)
+            on_account = back_from if not back_from.is_system else back_to
+            memo = f"Reversal of #{original.id}" + (f": {reason}" if reason else "")
+            return self._move(
+                uow,
+                actor,
+                idem,
+                EntryKind.REVERSAL,
+                back_from,
+                back_to,
+                original.amount_cents,
+                memo,
+                on_account,
+                reverses=original.id,
+            )
+
+    def _move(
+        self,
+        uow,
+        actor,
+        idem,
+        kind,
+        debit: Account,
+        credit: Account,
+        amount_cents,
+        memo,
+        on_account,
+        pin=None,
+        reverses=None,
+    ):
+        """Check, then post or record a decline; audit and remember the response in the same transaction."""
+        counterparty = credit if on_account is debit else debit
+        counterparty_id = None if counterparty.is_system else counterparty.id
+        if pin is not None and on_account.pin_locked:
+            error = AccountLocked()
+        else:
+            if pin is not None:
+                check_pin(uow, actor, on_account, pin, self.settings.pin_pepper, str(kind))
+            error = _decline_reason(kind, debit, credit, amount_cents)
+        if error is None:
+            entry = post_between(
+                kind,
+                debit,
+                credit,
+                amount_cents,
+                memo=memo,
+                account_id=on_account.id,
+                counterparty_id=counterparty_id,
+                actor_id=actor.user_id,
+                reverses_entry_id=reverses,
+            )
+            uow.accounts.save_balance(debit)
+            uow.accounts.save_balance(credit)
+        else:
+            entry = declined(
+                kind,
+                amount_cents,
+                on_account.currency,
+                error.code,
+                memo=memo,
+                account_id=on_account.id,
+                counterparty_id=counterparty_id,
+                actor_id=actor.user_id,
+                reverses_entry_id=reverses,
+            )
+        uow.ledger.add(entry)
+        record(
+            uow,
+            actor,
+            str(kind),
+            "success" if error is None else "declined",
+            "journal_entry",
+            entry.id,
+            amount_cents=amount_cents,
+            account_id=on_account.id,
+            reason=error.code if error else None,
+        )
+        if error is not None:
+            error.extra["entry_id"] = entry.id
+        idempotency.remember(uow, actor.user_id, idem, entry, error)
+        uow.commit()
+        if error is not None:
+            raise error
+        return entry
+
+    def get_entry(self, actor: Actor, entry_id: int) -> JournalEntry:
+        """One journal entry; a customer sees only entries touching their own accounts."""
+        with self.uow(write=False) as uow:
+            entry = uow.ledger.get(entry_id) if valid_id(entry_id) else None
+            if entry is not None and not actor.is_staff:
+                touched = {p.account_id for p in entry.postings} | {entry.account_id, entry.counterparty_account_id}
+                owned = {a.id for a in uow.accounts.for_owner(actor.user_id)}
+                if not touched & owned:
+                    entry = None
+            if entry is None:
+                deny(uow, actor, "entry.read", "journal_entry", entry_id)
+            return entry
+
+    def history(
+        self,
+        actor: Actor,
+        account_id: int,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        kind=None,
+        status=None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ):
+        """Newest first; returns (items, next_cursor)."""
+        before = decode_cursor(cursor)
+        with self.uow(write=False) as uow:
+            load_visible(uow, actor, account_id, "history.read")
+            items = uow.ledger.history(
+                account_id,
+                limit=limit + 1,
+                before_entry_id=before,
+                kind=kind,
+                status=status,
+                date_from=date_from.isoformat() if date_from else None,
+                date_to=(date_to + timedelta(days=1)).isoformat() if date_to else None,
+            )
+        next_cursor = encode_cursor(items[limit - 1].entry_id) if len(items) > limit else None
+        return items[:limit], next_cursor
+
+
+def _decline_reason(kind, debit: Account, credit: Account, amount_cents: int):
+    customer_accounts = [a for a in (debit, credit) if not a.is_system]
+    # A frozen account takes no money in or out, except a teller's reversal.
+    if kind != EntryKind.REVERSAL and any(not a.is_active for a in customer_accounts):
+        return AccountUnavailable()
+    if kind == EntryKind.REVERSAL and any(a.status == "closed" for a in customer_accounts):
+        return AccountUnavailable()
+    if not debit.is_system and debit.balance_cents < amount_cents:
+        return InsufficientFunds()
+    return None
+
+
+def _clean_memo(memo, field="memo"):
+    if memo is None:
+        return None
+    if not isinstance(memo, str) or len(memo) > MAX_MEMO or any(ord(c) < 32 for c in memo):
+        raise ValidationFailed(errors=[{"field": field, "message": f"at most {MAX_MEMO} printable characters"}])
+    return memo.strip() or None
+
+
+_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def encode_cursor(entry_id: int) -> str:
+    return base64.urlsafe_b64encode(f"e{entry_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None) -> int | None:
+    if cursor is None:
+        return None
+    try:
+        if not _CURSOR.match(cursor):
+            raise ValueError
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        if not text.startswith("e") or not text[1:].isdigit() or not valid_id(int(text[1:])):
+            raise ValueError
+        return int(text[1:])
+    except ValueError:
+        raise ValidationFailed(errors=[{"field": "cursor", "message": "invalid cursor"}]) from None

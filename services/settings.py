@@ -1,0 +1,21 @@
+"""The settings services need, handed in by the app layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    database_url: str
+    jwt_secret: str
+    pin_pepper: str
+    card_keys: tuple[str, ...] = ()
+    bcrypt_cost: int = 12
+    lockout_minutes: int = 30
+    access_token_minutes: int = 15
+    refresh_token_days: int = 7
+    web_idle_minutes: int = 15
+    web_absolute_hours: int = 12
+    jwt_issuer: str = "corebank"
+    jwt_audience: str = "corebank-api"
