@@ -62,6 +62,14 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["corebank"] = Services(service_settings(app.config))
 
     csrf.init_app(app)
+
+    @app.after_request
+    def retry_after_only_on_429(response):
+        # Registered before the limiter so it runs after the limiter's header injection.
+        if response.status_code != 429:
+            response.headers.pop("Retry-After", None)
+        return response
+
     limiter.init_app(app)
     talisman.init_app(
         app,

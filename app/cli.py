@@ -75,21 +75,20 @@ def register_cli(app) -> None:
         services = _services()
         if bool(email) == bool(account_number):
             raise click.UsageError("give exactly one of --email or --account")
-        with services.uow(write=False) as uow:
-            target = uow.users.by_email(email.lower()) if email else uow.accounts.by_number(account_number)
-        if target is None:
-            raise click.ClickException("not found")
-        if email:
-            services.admin.unlock(CLI_ACTOR, target.id)
-        else:
-            services.accounts.unlock(CLI_ACTOR, target.id)
+        try:
+            if email:
+                services.admin.unlock(CLI_ACTOR, services.admin.user_by_email(CLI_ACTOR, email).id)
+            else:
+                services.accounts.unlock(CLI_ACTOR, services.accounts.by_number(CLI_ACTOR, account_number).id)
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
         click.echo("unlocked")
 
     @app.cli.command("seed-demo")
     @click.option("--months", default=4, show_default=True)
     def seed_demo(months):
         """Demo customers (password demo-password-123, PIN 1234) with months of history."""
-        from services.demo import DEMO_PASSWORD, DemoSeeder
+        from services.demo import DEMO_PASSWORD
 
-        created = DemoSeeder(_services().uow, _services().settings).seed(months=months)
+        created = _services().demo.seed(months=months)
         click.echo(f"created {', '.join(created) or 'nothing (already seeded)'}; password {DEMO_PASSWORD}, PIN 1234")

@@ -101,6 +101,16 @@ class AccountService:
         with self.uow(write=False) as uow:
             return uow.accounts.for_owner(owner_id if owner_id is not None else actor.user_id)
 
+    def by_number(self, actor: Actor, number: str) -> Account:
+        """Staff: one account by its number."""
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "account.read", "account", None, error=Forbidden)
+            account = uow.accounts.by_number(number)
+        if account is None or account.is_system:
+            raise NotFound()
+        return account
+
     def lookup(self, actor: Actor, number: str) -> dict:
         """Recipient check: the number and the holder's masked name."""
         with self.uow(write=False) as uow:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from entities import valid_id
 from entities.clock import now_iso
 from entities.errors import Forbidden, NotFound, ValidationFailed
-from entities.users import Actor, Role, User
+from entities.users import Actor, Role, User, normalize_email
 from services.audit import deny, record
 
 
@@ -41,6 +41,17 @@ class AdminService:
             if not actor.is_staff:
                 deny(uow, actor, "user.read", "user", user_id, error=Forbidden)
             user = uow.users.get(user_id) if valid_id(user_id) else None
+        if user is None:
+            raise NotFound()
+        return user
+
+    def user_by_email(self, actor: Actor, email: str) -> User:
+        """Staff: one user by email."""
+        email = normalize_email(email)
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "user.read", "user", None, error=Forbidden)
+            user = uow.users.by_email(email)
         if user is None:
             raise NotFound()
         return user

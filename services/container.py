@@ -6,6 +6,7 @@ from repository.unit_of_work import factory
 from services.accounts import AccountService
 from services.admin import AdminService
 from services.audit import AuditService
+from services.demo import DemoSeeder
 from services.identity import IdentityService
 from services.ledger import LedgerService
 from services.settings import ServiceSettings
@@ -26,3 +27,4 @@ class Services:
         self.ledger = LedgerService(self.uow, settings)
         self.admin = AdminService(self.uow, settings)
         self.verification = VerificationService(self.uow)
+        self.demo = DemoSeeder(self.uow, settings)
