@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -46,3 +49,32 @@ def connect(database_url: str, *, busy_timeout_ms: int = 10000) -> sqlite3.Conne
 
 def ping(conn: sqlite3.Connection) -> bool:
     return conn.execute("SELECT 1").fetchone()[0] == 1
+
+
+_local = threading.local()
+_PER_THREAD = 4
+
+
+def acquire(database_url: str) -> sqlite3.Connection:
+    """A connection for this thread, reused across units of work (opening one and
+    setting its pragmas costs more than a small transaction). Keyed by process too,
+    so a forked worker never uses its parent's connection."""
+    cache = getattr(_local, "connections", None)
+    if cache is None or getattr(_local, "pid", None) != os.getpid():
+        cache = _local.connections = OrderedDict()
+        _local.pid = os.getpid()
+    conn = cache.pop(database_url, None)
+    if conn is None:
+        conn = connect(database_url)
+    cache[database_url] = conn
+    while len(cache) > _PER_THREAD:
+        _, stale = cache.popitem(last=False)
+        stale.close()
+    return conn
+
+
+def discard(database_url: str) -> None:
+    """Drop this thread's cached connection (after an error left it in doubt)."""
+    cache = getattr(_local, "connections", None)
+    if cache and database_url in cache:
+        cache.pop(database_url).close()

@@ -23,8 +23,13 @@ class UnitOfWork:
         self.conn = None
 
     def __enter__(self) -> UnitOfWork:
-        self.conn = db.connect(self.database_url)
-        self.begin(self.write)
+        self.conn = db.acquire(self.database_url)
+        self._open = False
+        try:
+            self.begin(self.write)
+        except BaseException:
+            db.discard(self.database_url)
+            raise
         self.users = UserRepository(self.conn)
         self.sessions = SessionRepository(self.conn)
         self.accounts = AccountRepository(self.conn)
@@ -49,8 +54,10 @@ class UnitOfWork:
     def __exit__(self, *exc) -> None:
         try:
             self.rollback()
+        except BaseException:
+            db.discard(self.database_url)  # never hand a connection in doubt to the next unit of work
+            raise
         finally:
-            self.conn.close()
             self.conn = None
 
 

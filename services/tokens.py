@@ -115,13 +115,13 @@ class TokenService:
             if stored is None or session is None or stored["session_id"] != session.id:
                 raise TokenInvalid()
             user = uow.users.get(session.user_id)
+            if session.revoked_at is not None:
+                raise TokenRevoked()
             if stored["used_at"] is not None or uow.sessions.is_blacklisted(claims["jti"]):
                 uow.sessions.revoke(session.id, now)
                 record(uow, actor, "token.reuse", "denied", "session", None, user_id=user.id)
                 uow.commit()
                 raise TokenRevoked("Refresh token reuse detected: the session is revoked")
-            if session.revoked_at is not None:
-                raise TokenRevoked()
             if user.is_locked(now):
                 raise UserLocked()
             uow.sessions.mark_refresh_used(claims["jti"], now)
