@@ -84,6 +84,17 @@ def register_cli(app) -> None:
             raise click.ClickException(error.detail) from None
         click.echo("unlocked")
 
+    @app.cli.command("rotate-card-keys")
+    def rotate_card_keys():
+        """Re-encrypt every card's PAN and CVV under the newest key in CARD_KEYS."""
+        from services.cards import UndecryptableCard
+
+        try:
+            count = _services().cards.rotate_keys(CLI_ACTOR)
+        except UndecryptableCard as error:
+            raise click.ClickException(f"{error}; keep the old key in CARD_KEYS and run again") from None
+        click.echo(f"re-encrypted {count} card(s) under the newest key")
+
     @app.cli.command("seed-demo")
     @click.option("--months", default=4, show_default=True)
     def seed_demo(months):

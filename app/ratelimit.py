@@ -34,3 +34,22 @@ def login_email_key() -> str:
 
 def limit_from(name: str):
     return lambda: current_app.config[name]
+
+
+def _login_target_locked() -> bool:
+    """A locked user's attempts are answered 423 without a password check, so they
+    skip the login limits: the lockout answers before the limiter (SPEC section 2)."""
+    email = login_email_key()
+    if not email.startswith("email:"):
+        return False
+    return current_app.extensions["corebank"].identity.is_locked(email.removeprefix("email:"))
+
+
+def login_limits(view):
+    """Login: RATELIMIT_LOGIN per client IP and RATELIMIT_LOGIN_EMAIL per email."""
+    from app.extensions import limiter
+
+    view = limiter.limit(
+        limit_from("RATELIMIT_LOGIN_EMAIL"), key_func=login_email_key, exempt_when=_login_target_locked
+    )(view)
+    return limiter.limit(limit_from("RATELIMIT_LOGIN"), key_func=ip_key, exempt_when=_login_target_locked)(view)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from entities.errors import ValidationFailed
 
 MAX_PIN_FAILURES = 3
-_PIN = re.compile(r"^\d{4,6}$")
+_PIN = re.compile(r"[0-9]{4,6}")  # ASCII digits only, matched whole (no trailing newline)
 CURRENCIES = frozenset({"USD", "EUR", "GBP", "CHF", "CAD", "JPY"})
 
 
@@ -85,7 +85,7 @@ def new_account_number() -> str:
 
 
 def check_pin_format(pin, field: str = "pin") -> str:
-    if not isinstance(pin, str) or not _PIN.match(pin):
+    if not isinstance(pin, str) or not _PIN.fullmatch(pin):
         raise ValidationFailed(errors=[{"field": field, "message": "must be 4 to 6 digits"}])
     return pin
 

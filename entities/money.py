@@ -8,7 +8,8 @@ from entities.errors import ValidationFailed
 
 MIN_AMOUNT_CENTS = 1
 MAX_AMOUNT_CENTS = 10**12
-_DECIMAL = re.compile(r"^\s*(\d{1,10})(?:\.(\d{1,2}))?\s*$")
+# 11 whole digits reach MAX_AMOUNT_CENTS (10**12 cents = 10,000,000,000.00); check_amount_cents bounds it.
+_DECIMAL = re.compile(r"^\s*(\d{1,11})(?:\.(\d{1,2}))?\s*$")
 
 
 def check_amount_cents(value, field: str = "amount_cents") -> int:

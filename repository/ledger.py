@@ -6,12 +6,39 @@ import sqlite3
 
 from entities.clock import now_iso
 from entities.ledger import EntryKind, EntryStatus, HistoryItem, JournalEntry, Posting
+from entities.statements import DeclinedLine, signed_declined_amount
 
 _ENTRY_COLUMNS = (
     "id, kind, status, amount_cents, currency, memo, decline_reason, account_id,"
     " counterparty_account_id, reverses_entry_id, actor_id, created_at"
 )
 _CREDIT_KINDS = {EntryKind.DEPOSIT}
+
+# Statement queries (SPEC section 6): each is a range on an (account_id, created_at)
+# index, so their cost follows the month's activity, never the account's history.
+# Postings order by (created_at, id): id follows entry order within an account, and
+# this order is the index's own (no sort step).
+STATEMENT_OPENING_SQL = (
+    "SELECT balance_after_cents FROM postings WHERE account_id = ? AND created_at < ?"
+    " ORDER BY created_at DESC, id DESC LIMIT 1"
+)
+STATEMENT_LINES_SQL = """
+    SELECT p.id AS id, p.entry_id AS entry_id, e.kind AS kind, e.status AS status,
+           p.amount_cents AS amount_cents, p.balance_after_cents AS balance_after_cents,
+           (SELECT COALESCE(a.system_code, a.number)
+              FROM postings p2 JOIN accounts a ON a.id = p2.account_id
+             WHERE p2.entry_id = p.entry_id AND p2.account_id <> p.account_id LIMIT 1) AS counterparty,
+           e.memo AS memo, p.created_at AS created_at
+      FROM postings p JOIN journal_entries e ON e.id = p.entry_id
+     WHERE p.account_id = ? AND p.created_at >= ? AND p.created_at < ?
+     ORDER BY p.created_at, p.id"""
+STATEMENT_DECLINED_SQL = """
+    SELECT e.id AS entry_id, e.kind AS kind, e.amount_cents AS amount_cents,
+           (SELECT number FROM accounts WHERE id = e.counterparty_account_id) AS counterparty,
+           e.memo AS memo, e.decline_reason AS decline_reason, e.created_at AS created_at
+      FROM journal_entries e
+     WHERE e.account_id = ? AND e.status = 'declined' AND e.created_at >= ? AND e.created_at < ?
+     ORDER BY e.created_at, e.id"""
 
 
 class LedgerRepository:
@@ -143,19 +170,22 @@ class LedgerRepository:
             items.append(HistoryItem(**{**dict(row), "amount_cents": amount}))
         return items
 
-    def postings_in_range(self, account_id: int, start: str, end: str):
-        return self.conn.execute(
-            "SELECT id, entry_id, amount_cents, balance_after_cents, created_at FROM postings"
-            " WHERE account_id = ? AND created_at >= ? AND created_at < ? ORDER BY entry_id",
-            (account_id, start, end),
-        ).fetchall()
+    def postings_in_range(self, account_id: int, start: str, end: str) -> list[HistoryItem]:
+        """The account's postings with ``start <= created_at < end``, oldest first, as history items."""
+        rows = self.conn.execute(STATEMENT_LINES_SQL, (account_id, start, end))
+        return [HistoryItem(**dict(row)) for row in rows]
+
+    def declined_in_range(self, account_id: int, start: str, end: str) -> list[DeclinedLine]:
+        """The account's declined operations with ``start <= created_at < end``, oldest first."""
+        rows = self.conn.execute(STATEMENT_DECLINED_SQL, (account_id, start, end))
+        return [
+            DeclinedLine(**{**dict(row), "amount_cents": signed_declined_amount(row["kind"], row["amount_cents"])})
+            for row in rows
+        ]
 
     def balance_before(self, account_id: int, moment: str) -> int:
-        row = self.conn.execute(
-            "SELECT balance_after_cents FROM postings WHERE account_id = ? AND created_at < ?"
-            " ORDER BY created_at DESC, entry_id DESC LIMIT 1",
-            (account_id, moment),
-        ).fetchone()
+        """The balance after the account's last posting before ``moment`` (0 if none): one index probe."""
+        row = self.conn.execute(STATEMENT_OPENING_SQL, (account_id, moment)).fetchone()
         return row[0] if row else 0
 
     # idempotency

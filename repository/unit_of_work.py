@@ -7,6 +7,7 @@ from collections.abc import Callable
 from repository import db
 from repository.accounts import AccountRepository
 from repository.audit import AuditRepository
+from repository.cards import CardRepository
 from repository.ledger import LedgerRepository
 from repository.sessions import SessionRepository
 from repository.users import UserRepository
@@ -36,6 +37,7 @@ class UnitOfWork:
         self.ledger = LedgerRepository(self.conn)
         self.audit = AuditRepository(self.conn)
         self.verification = VerificationRepository(self.conn)
+        self.cards = CardRepository(self.conn)
         return self
 
     def begin(self, write: bool = True) -> None:

@@ -27,6 +27,16 @@ class AdminService:
                 deny(uow, actor, "user.list_locked", error=Forbidden)
             return uow.users.list(locked_at=now_iso(), limit=limit)
 
+    def unlock_queue(self, actor: Actor, limit: int = 200) -> dict:
+        """Staff: what the unlock page lists, in one snapshot: users locked now, and
+        PIN-locked accounts each with its owner, as {"users": [...], "accounts": [(account, owner)]}."""
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "unlock_queue.read", error=Forbidden)
+            users = uow.users.list(locked_at=now_iso(), limit=limit)
+            accounts = [(account, uow.users.get(account.owner_id)) for account in uow.accounts.pin_locked(limit)]
+        return {"users": users, "accounts": accounts}
+
     def search_customers(self, actor: Actor, query: str) -> list[User]:
         query = (query or "").strip()
         if not 1 <= len(query) <= 100:

@@ -54,6 +54,12 @@ class IdentityService:
         password_ok = isinstance(password, str) and crypto.verify_password(password, user.password_hash)
         return self._settle_login(actor, user.id, password_ok)
 
+    def is_locked(self, email: str) -> bool:
+        """Whether the user with this (normalised) email is locked now; False for unknown emails."""
+        with self.uow(write=False) as uow:
+            user = uow.users.by_email(email)
+        return user is not None and user.is_locked(now_iso())
+
     def _settle_login(self, actor: Actor, user_id: int, password_ok: bool) -> User:
         with self.uow() as uow:
             user = uow.users.get(user_id)

@@ -12,6 +12,7 @@ from entities.errors import (
     AccountLocked,
     AccountUnavailable,
     AlreadyReversed,
+    CardFrozen,
     CurrencyMismatch,
     Forbidden,
     InsufficientFunds,
@@ -76,12 +77,36 @@ class LedgerService:
                 raise CurrencyMismatch()
             return self._move(uow, actor, idem, EntryKind.TRANSFER, source, target, amount_cents, memo, source, pin)
 
-    def card_purchase(self, uow, actor: Actor, idem, account: Account, amount_cents: int, memo: str, pin: str):
-        """Used by the card service inside its own unit of work."""
+    def card_purchase(
+        self,
+        uow,
+        actor: Actor,
+        idem,
+        account: Account,
+        amount_cents: int,
+        memo: str,
+        pin: str,
+        *,
+        card_id: int | None = None,
+        card_frozen: bool = False,
+    ):
+        """Used by the card service inside its own unit of work. A frozen card is declined
+        (and recorded) before the PIN is checked: the card is refused, not the holder."""
         memo = _clean_memo(memo, "merchant")
         settlement = uow.accounts.system(SystemAccount.CARD_SETTLEMENT, account.currency)
         return self._move(
-            uow, actor, idem, EntryKind.CARD_PURCHASE, account, settlement, amount_cents, memo, account, pin
+            uow,
+            actor,
+            idem,
+            EntryKind.CARD_PURCHASE,
+            account,
+            settlement,
+            amount_cents,
+            memo,
+            account,
+            pin,
+            declined_for=CardFrozen() if card_frozen else None,
+            details={"card_id": card_id} if card_id is not None else None,
         )
 
     def reverse(self, actor: Actor, entry_id: int, reason=None, idem=None):
@@ -131,11 +156,16 @@ class LedgerService:
         on_account,
         pin=None,
         reverses=None,
+        declined_for=None,
+        details=None,
     ):
-        """Check, then post or record a decline; audit and remember the response in the same transaction."""
+        """Check, then post or record a decline; audit and remember the response in the same transaction.
+        ``declined_for`` is a decline the caller has already decided on (e.g. a frozen card)."""
         counterparty = credit if on_account is debit else debit
         counterparty_id = None if counterparty.is_system else counterparty.id
-        if pin is not None and on_account.pin_locked:
+        if declined_for is not None:
+            error = declined_for
+        elif pin is not None and on_account.pin_locked:
             error = AccountLocked()
         else:
             if pin is not None:
@@ -178,6 +208,7 @@ class LedgerService:
             amount_cents=amount_cents,
             account_id=on_account.id,
             reason=error.code if error else None,
+            **(details or {}),
         )
         if error is not None:
             error.extra["entry_id"] = entry.id
@@ -223,7 +254,7 @@ class LedgerService:
                 kind=kind,
                 status=status,
                 date_from=date_from.isoformat() if date_from else None,
-                date_to=(date_to + timedelta(days=1)).isoformat() if date_to else None,
+                date_to=_day_after(date_to),
             )
         next_cursor = encode_cursor(items[limit - 1].entry_id) if len(items) > limit else None
         return items[:limit], next_cursor
@@ -239,6 +270,13 @@ def _decline_reason(kind, debit: Account, credit: Account, amount_cents: int):
     if not debit.is_system and debit.balance_cents < amount_cents:
         return InsufficientFunds()
     return None
+
+
+def _day_after(day: date | None) -> str | None:
+    """The exclusive upper bound of a ``to`` date; the last representable day needs none."""
+    if day is None or day == date.max:
+        return None
+    return (day + timedelta(days=1)).isoformat()
 
 
 def _clean_memo(memo, field="memo"):

@@ -22,6 +22,10 @@ class WebPrincipal:
     user: User
     session_id: str
 
+    @property
+    def user_id(self) -> int:  # the same name an API principal uses (rate-limit keys read it)
+        return self.user.id
+
 
 class WebSessionService:
     def __init__(self, uow_factory, settings):

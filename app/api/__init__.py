@@ -4,4 +4,13 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from app.api import accounts, admin, auth, me, openapi, transactions  # noqa: E402,F401  (routes register on import)
+from app.api import (  # noqa: E402,F401  (routes register on import)
+    accounts,
+    admin,
+    auth,
+    cards,
+    me,
+    openapi,
+    statements,
+    transactions,
+)

@@ -10,7 +10,7 @@ from app.api.registry import json_response, operation, parse_body
 from app.api.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn
 from app.auth import current_actor, require_actor, services
 from app.extensions import limiter
-from app.ratelimit import ip_key, limit_from, login_email_key
+from app.ratelimit import ip_key, limit_from, login_limits
 
 
 @operation(
@@ -43,8 +43,7 @@ def register():
     auth=False,
     errors=(401, 422, 423, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_LOGIN"), key_func=ip_key)
-@limiter.limit(limit_from("RATELIMIT_LOGIN_EMAIL"), key_func=login_email_key)
+@login_limits
 def login():
     data = parse_body(LoginIn)
     actor = current_actor()

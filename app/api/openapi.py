@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from pydantic.json_schema import models_json_schema
@@ -52,8 +53,14 @@ def document() -> dict:
 
 def _operation(op) -> dict:
     spec: dict = {"summary": op.summary, "tags": [op.tag], "operationId": f"{op.method.lower()}_{op.rule}"}
+    int_params = set(re.findall(r"<int:(\w+)>", op.rule))
     params = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "integer", "minimum": 1} if name in int_params else {"type": "string"},
+        }
         for name in _path_params(op.openapi_path)
     ]
     if op.query is not None:

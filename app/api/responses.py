@@ -161,3 +161,48 @@ SCHEMAS: dict[str, type[BaseModel]] = {
         SessionList,
     )
 }
+
+
+# Cards and statements (SPEC sections 5 and 6).
+class Card(BaseModel):
+    id: int
+    account_id: int
+    pan_last4: str
+    masked_pan: str
+    expiry_month: int
+    expiry_year: int
+    status: str
+    created_at: str
+
+
+class IssuedCard(Card):
+    """Only the answer to the issue request carries the full PAN and CVV."""
+
+    pan: str
+    cvv: str
+
+
+class DeclinedLine(BaseModel):
+    entry_id: int
+    kind: str
+    status: str
+    amount_cents: int
+    counterparty: str | None
+    memo: str | None
+    decline_reason: str
+    created_at: str
+
+
+class Statement(BaseModel):
+    account_id: int
+    month: str
+    opening_balance_cents: int
+    closing_balance_cents: int
+    total_credits_cents: int
+    total_debits_cents: int
+    count: int
+    lines: list[HistoryItem]
+    declined: list[DeclinedLine]
+
+
+SCHEMAS.update({m.__name__: m for m in (Card, IssuedCard, DeclinedLine, Statement)})

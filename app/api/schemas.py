@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 AmountCents = Annotated[int, Field(ge=1, le=10**12, description="Integer minor units, 1 to 10^12")]
-Pin = Annotated[str, Field(pattern=r"^\d{4,6}$", description="4 to 6 digits")]
+Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$", description="4 to 6 ASCII digits")]
 Memo = Annotated[str, Field(max_length=140)]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
@@ -72,7 +72,7 @@ class WithdrawalIn(Strict):
 
 class TransferIn(Strict):
     from_account_id: Id
-    to_account_number: Annotated[str, Field(pattern=r"^\d{10}$")]
+    to_account_number: Annotated[str, Field(pattern=r"^[0-9]{10}$")]
     amount_cents: AmountCents
     pin: Pin
     memo: Memo | None = None
@@ -109,7 +109,7 @@ class AccountsQuery(Query):
 
 
 class LookupQuery(Query):
-    number: Annotated[str, Field(pattern=r"^\d{10}$")]
+    number: Annotated[str, Field(pattern=r"^[0-9]{10}$")]
 
 
 class CustomersQuery(Query):
@@ -130,3 +130,14 @@ class AuditQuery(Query):
     outcome: Literal["success", "failure", "denied", "declined"] | None = None
     resource_type: Annotated[str, Field(max_length=32)] | None = None
     resource_id: Annotated[str, Field(max_length=64)] | None = None
+
+
+# Cards and statements (SPEC sections 5 and 6).
+class CardPurchaseIn(Strict):
+    amount_cents: AmountCents
+    merchant: Annotated[str, Field(min_length=1, max_length=100)]
+    pin: Pin
+
+
+class StatementQuery(Query):
+    format: Literal["json", "csv"] = "json"

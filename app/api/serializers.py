@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 from entities.clock import now_iso
 
 
@@ -99,3 +102,90 @@ def session(s, current_id: str | None = None) -> dict:
 
 def page(items: list, next_cursor: str | None) -> dict:
     return {"items": items, "next_cursor": next_cursor}
+
+
+# Cards and statements (SPEC sections 5 and 6).
+def card(c) -> dict:
+    """A card as every read shows it: the last four digits only."""
+    return {
+        "id": c.id,
+        "account_id": c.account_id,
+        "pan_last4": c.pan_last4,
+        "masked_pan": c.masked_pan,
+        "expiry_month": c.expiry_month,
+        "expiry_year": c.expiry_year,
+        "status": str(c.status),
+        "created_at": c.created_at,
+    }
+
+
+def issued_card(issued) -> dict:
+    """The answer to the issue request: the only representation with the full PAN and CVV."""
+    return {**card(issued.card), "pan": issued.pan, "cvv": issued.cvv}
+
+
+def declined_line(d) -> dict:
+    return {
+        "entry_id": d.entry_id,
+        "kind": d.kind,
+        "status": "declined",
+        "amount_cents": d.amount_cents,
+        "counterparty": d.counterparty,
+        "memo": d.memo,
+        "decline_reason": d.decline_reason,
+        "created_at": d.created_at,
+    }
+
+
+def statement(s) -> dict:
+    return {
+        "account_id": s.account_id,
+        "month": str(s.month),
+        "opening_balance_cents": s.opening_balance_cents,
+        "closing_balance_cents": s.closing_balance_cents,
+        "total_credits_cents": s.total_credits_cents,
+        "total_debits_cents": s.total_debits_cents,
+        "count": s.count,
+        "lines": [history_item(line) for line in s.lines],
+        "declined": [declined_line(d) for d in s.declined],
+    }
+
+
+STATEMENT_CSV_HEADER = ("created_at", "entry_id", "kind", "description", "counterparty", "amount", "balance_after")
+
+
+def statement_csv(s) -> str:
+    """Header plus one row per posted line; amounts as exact decimals ("-12.50"), never floats."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(STATEMENT_CSV_HEADER)
+    for line in s.lines:
+        writer.writerow(
+            (
+                line.created_at,
+                line.entry_id,
+                line.kind,
+                _csv_text(line.memo),
+                _csv_text(line.counterparty),
+                _decimal(line.amount_cents),
+                _decimal(line.balance_after_cents),
+            )
+        )
+    return buffer.getvalue()
+
+
+def statement_filename(s, extension: str = "csv") -> str:
+    return f"statement-{s.account_number}-{s.month}.{extension}"
+
+
+def _decimal(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole, frac = divmod(abs(cents), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def _csv_text(value: str | None) -> str:
+    # Memos come from other people (a transfer's sender, a merchant): a cell starting with
+    # = + - @ would run as a formula in a spreadsheet, so it is quoted with a leading apostrophe.
+    text = value or ""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

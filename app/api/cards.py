@@ -1,0 +1,88 @@
+"""/accounts/{id}/card (issue, show masked), /cards/{id}/freeze|unfreeze, /cards/{id}/purchases."""
+
+from __future__ import annotations
+
+from app.api import bp
+from app.api import serializers as out
+from app.api.registry import json_response, money_call, operation, parse_body
+from app.api.schemas import CardPurchaseIn, EmptyIn
+from app.auth import require_actor, services
+from app.extensions import limiter
+from app.ratelimit import limit_from, user_or_ip_key
+
+
+@operation(
+    bp,
+    "POST",
+    "/accounts/<int:account_id>/card",
+    "Issue the account's debit card (the only answer with the full PAN and CVV)",
+    tag="cards",
+    body=EmptyIn,
+    status=201,
+    response="IssuedCard",
+    errors=(401, 404, 409),
+)
+def issue_card(account_id: int):
+    actor = require_actor()
+    parse_body(EmptyIn)
+    issued = services().cards.issue(actor, account_id)
+    # The full PAN and CVV are in this body only: no cache may keep it.
+    return json_response(out.issued_card(issued), 201, {"Cache-Control": "no-store"})
+
+
+@operation(
+    bp,
+    "GET",
+    "/accounts/<int:account_id>/card",
+    "The account's card, masked",
+    tag="cards",
+    response="Card",
+    errors=(401, 404),
+)
+def get_card(account_id: int):
+    return json_response(out.card(services().cards.for_account(require_actor(), account_id)))
+
+
+def _status_change(name: str, summary: str):
+    def view(card_id: int):
+        actor = require_actor()
+        parse_body(EmptyIn)
+        return json_response(out.card(getattr(services().cards, name)(actor, card_id)))
+
+    view.__name__ = f"card_{name}"
+    operation(
+        bp,
+        "POST",
+        f"/cards/<int:card_id>/{name}",
+        summary,
+        tag="cards",
+        body=EmptyIn,
+        response="Card",
+        errors=(401, 404, 409),
+    )(view)
+
+
+_status_change("freeze", "Freeze a card: its purchases are declined")
+_status_change("unfreeze", "Unfreeze a card")
+
+
+@operation(
+    bp,
+    "POST",
+    "/cards/<int:card_id>/purchases",
+    "Card purchase with the account's PIN",
+    tag="money",
+    body=CardPurchaseIn,
+    status=201,
+    response="MoneyEntry",
+    idempotent=True,
+    errors=(401, 403, 404, 409, 422, 423, 429),
+)
+@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+def card_purchase(card_id: int):
+    actor = require_actor()
+    data = parse_body(CardPurchaseIn)
+    return money_call(
+        lambda idem: services().cards.purchase(actor, card_id, data.amount_cents, data.merchant, data.pin, idem),
+        lambda entry: out.entry(entry, balance_of=entry.account_id),
+    )

@@ -1,0 +1,88 @@
+"""Debit cards: PAN, CVV and expiry generation, masking, status rules.
+
+The PAN and CVV only ever exist in clear inside an ``IssuedCard`` (the answer to
+the issue request); a stored ``Card`` holds them as ciphertext plus the last four
+digits for display."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from dataclasses import dataclass, field
+from datetime import date
+
+from entities.accounts import random_luhn_number
+from entities.errors import ValidationFailed
+
+PAN_LENGTH = 16
+CVV_LENGTH = 3
+EXPIRY_YEARS = 4
+MAX_MERCHANT = 100
+MASK = "•••• •••• ••••"
+
+
+class CardStatus(enum.StrEnum):
+    ACTIVE = "active"
+    FROZEN = "frozen"
+    # Reserved for replacement of a lost card: a cancelled card no longer counts as
+    # the account's one card (see the partial unique index in 0002_cards.sql).
+    CANCELLED = "cancelled"
+
+
+@dataclass
+class Card:
+    id: int | None
+    account_id: int
+    pan_last4: str
+    expiry_month: int
+    expiry_year: int
+    status: CardStatus = CardStatus.ACTIVE
+    created_at: str = ""
+    # Fernet tokens: never serialised, never logged (kept out of repr).
+    pan_encrypted: str = field(default="", repr=False)
+    cvv_encrypted: str = field(default="", repr=False)
+
+    @property
+    def masked_pan(self) -> str:
+        return mask_pan(self.pan_last4)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status == CardStatus.FROZEN
+
+
+@dataclass
+class IssuedCard:
+    """A freshly issued card with its secrets in clear: shown to the holder once."""
+
+    card: Card
+    pan: str = field(repr=False)
+    cvv: str = field(repr=False)
+
+
+def new_pan() -> str:
+    """16 digits from ``secrets``, the last a Luhn check digit."""
+    return random_luhn_number(PAN_LENGTH)
+
+
+def new_cvv() -> str:
+    return f"{secrets.randbelow(10**CVV_LENGTH):0{CVV_LENGTH}d}"
+
+
+def expiry_from(today: date) -> tuple[int, int]:
+    """(month, year): valid through the end of the issue month, four years on."""
+    return today.month, today.year + EXPIRY_YEARS
+
+
+def mask_pan(last4: str) -> str:
+    return f"{MASK} {last4}"
+
+
+def check_merchant(merchant) -> str:
+    """1 to 100 printable characters after trimming."""
+    text = merchant.strip() if isinstance(merchant, str) else ""
+    if not 1 <= len(text) <= MAX_MERCHANT or not text.isprintable():
+        raise ValidationFailed(
+            errors=[{"field": "merchant", "message": f"must be 1 to {MAX_MERCHANT} printable characters"}]
+        )
+    return text

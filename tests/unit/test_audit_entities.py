@@ -1,0 +1,57 @@
+"""Audit records hash their whole content, chained to the previous record."""
+
+from dataclasses import replace
+
+import pytest
+
+from entities.audit import GENESIS_HASH, AuditRecord
+
+
+def _record(**extra):
+    base = {
+        "action": "deposit",
+        "outcome": "success",
+        "actor_id": 7,
+        "resource_type": "journal_entry",
+        "resource_id": "12",
+        "ip": "127.0.0.1",
+        "user_agent": "pytest",
+        "request_id": "req-1",
+        "details": {"amount_cents": 500},
+        "created_at": "2030-01-01T00:00:00.000000Z",
+        "id": 1,
+    }
+    return AuditRecord(**{**base, **extra})
+
+
+def test_hash_is_sha256_hex_and_deterministic():
+    record = _record()
+    assert len(record.compute_hash()) == 64
+    assert record.compute_hash() == _record().compute_hash()
+    assert record.prev_hash == GENESIS_HASH
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"action": "withdrawal"},
+        {"outcome": "denied"},
+        {"actor_id": 8},
+        {"resource_id": "13"},
+        {"ip": "10.0.0.1"},
+        {"request_id": "req-2"},
+        {"details": {"amount_cents": 501}},
+        {"created_at": "2030-01-01T00:00:00.000001Z"},
+        {"id": 2},
+        {"prev_hash": "f" * 64},
+    ],
+)
+def test_any_field_change_changes_the_hash(change):
+    original = _record()
+    assert replace(original, **change).compute_hash() != original.compute_hash()
+
+
+def test_detail_key_order_does_not_matter():
+    one = _record(details={"a": 1, "b": 2})
+    two = _record(details={"b": 2, "a": 1})
+    assert one.compute_hash() == two.compute_hash()
