@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
+AREAS = ("auth", "dashboard", "accounts", "transfers", "settings", "teller", "admin", "cards", "statements")
+
 
 def register_web(app) -> None:
-    from app.web import pages
+    from app.web import filters
 
-    app.register_blueprint(pages.bp)
+    filters.init_app(app)
+    for area in AREAS:
+        app.register_blueprint(import_module(f"app.web.{area}").bp)
+
+    @app.after_request
+    def page_headers(response):
+        if response.mimetype == "text/html":
+            # The same URL answers a page or a fragment, and pages show private data.
+            response.vary.add("HX-Request")
+            response.headers["Cache-Control"] = "no-store"
+        return response

@@ -1,19 +1,41 @@
-"""Errors for browsers: a toast for HTMX requests, a page otherwise."""
+"""Errors for browsers: a toast for HTMX requests, a page otherwise; no session means the login page."""
 
 from __future__ import annotations
 
-import json
+from urllib.parse import quote
 
-from flask import make_response, render_template, request
+from flask import make_response, redirect, render_template, request
+
+from app.auth import SESSION_COOKIE
+from app.web.helpers import hx_trigger, is_htmx, safe_next
+from app.web.session_cookie import forget_session_cookie
+
+LOGIN_PATH = "/login"
 
 
 def web_error(status: int, body: dict, headers=None):
-    if request.headers.get("HX-Request") == "true":
+    if status == 401:
+        response = _to_login()
+    elif request.headers.get("HX-Request") == "true":
         response = make_response(render_template("partials/_error.html", problem=body), status)
-        response.headers["HX-Trigger"] = json.dumps({"toast": {"level": "error", "message": body["detail"]}})
+        hx_trigger(response, body["detail"], level="error")
         response.headers["HX-Reswap"] = "none"
     else:
         response = make_response(render_template("pages/error.html", problem=body), status)
     for name, value in (headers or {}).items():
         response.headers[name] = value
+    return response
+
+
+def _to_login():
+    """No valid session (never had one, logged out, idle or expired): go to the login page, then come back."""
+    if is_htmx():
+        response = make_response("", 401)
+        response.headers["HX-Redirect"] = LOGIN_PATH
+    else:
+        back = safe_next(request.full_path.rstrip("?"), default="")
+        target = f"{LOGIN_PATH}?next={quote(back)}" if back and back != "/" and request.method == "GET" else LOGIN_PATH
+        response = redirect(target, 303)
+    if request.cookies.get(SESSION_COOKIE):
+        forget_session_cookie(response)
     return response

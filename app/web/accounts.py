@@ -1,0 +1,164 @@
+"""Account detail: balance, deposit and withdraw forms, and history with filters and "load more"."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, request, url_for
+
+from app.auth import require_actor, services
+from app.extensions import limiter
+from app.ratelimit import limit_from, user_or_ip_key
+from app.web.helpers import (
+    done,
+    form_failed,
+    fragment,
+    idempotent_form,
+    is_htmx,
+    optional,
+    parse_amount,
+    render,
+    settled,
+)
+from entities.errors import DomainError, ValidationFailed
+from entities.ledger import EntryKind, EntryStatus
+from entities.money import format_cents
+
+bp = Blueprint("accounts", __name__)
+
+KINDS = [("", "All kinds")] + [(str(k), str(k).replace("_", " ").capitalize()) for k in EntryKind]
+STATUSES = [("", "Any status")] + [(str(s), str(s).capitalize()) for s in EntryStatus]
+PAGE_SIZE = 20
+
+
+def _filters() -> dict:
+    """The history filters from the query string, checked (an unknown value is a 422, not a 500)."""
+    args = request.args
+    filters = {name: args.get(name, "").strip() for name in ("kind", "status", "from", "to")}
+    if filters["kind"] and filters["kind"] not in set(EntryKind):
+        raise ValidationFailed(errors=[{"field": "kind", "message": "unknown kind"}])
+    if filters["status"] and filters["status"] not in set(EntryStatus):
+        raise ValidationFailed(errors=[{"field": "status", "message": "unknown status"}])
+    for name in ("from", "to"):
+        if filters[name]:
+            try:
+                date.fromisoformat(filters[name])
+            except ValueError:
+                raise ValidationFailed(
+                    "Dates look like 2025-01-31", errors=[{"field": name, "message": "must be a date"}]
+                ) from None
+    return filters
+
+
+def _history(account_id: int, filters: dict):
+    items, next_cursor = services().ledger.history(
+        require_actor(),
+        account_id,
+        limit=PAGE_SIZE,
+        cursor=request.args.get("cursor") or None,
+        kind=filters["kind"] or None,
+        status=filters["status"] or None,
+        date_from=date.fromisoformat(filters["from"]) if filters["from"] else None,
+        date_to=date.fromisoformat(filters["to"]) if filters["to"] else None,
+    )
+    return {"items": items, "next_cursor": next_cursor, "filters": filters}
+
+
+def _page(account_id: int, forms=None, status=200):
+    account = services().accounts.get(require_actor(), account_id)
+    return render(
+        "pages/accounts/detail.html",
+        "partials/accounts/_detail.html",
+        status,
+        account=account,
+        forms=forms or {},
+        kinds=KINDS,
+        statuses=STATUSES,
+        **_history(account_id, _filters()),
+    )
+
+
+@bp.get("/accounts/<int:account_id>")
+def detail(account_id: int):
+    return _page(account_id)
+
+
+@bp.get("/accounts/<int:account_id>/summary")
+def summary(account_id: int):
+    account = services().accounts.get(require_actor(), account_id)
+    return fragment("partials/accounts/_summary.html", account=account)
+
+
+@bp.get("/accounts/<int:account_id>/history")
+def history(account_id: int):
+    """Rows for the history table: a filter change, a refresh, or the next page of the keyset."""
+    if not is_htmx():
+        return _page(account_id)
+    account = services().accounts.get(require_actor(), account_id)
+    return fragment("partials/accounts/_history_rows.html", account=account, **_history(account_id, _filters()))
+
+
+def _moved(account, entry, verb: str):
+    if entry is None:
+        message = "That form was already submitted; nothing was moved twice."
+    else:
+        balance = next(p.balance_after_cents for p in entry.postings if p.account_id == account.id)
+        amount = format_cents(entry.amount_cents, account.currency)
+        message = f"{verb} {amount}. New balance {format_cents(balance, account.currency)}."
+    return message
+
+
+@bp.post("/accounts/<int:account_id>/deposit")
+@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+def deposit(account_id: int):
+    actor = require_actor()
+    account = services().accounts.get(actor, account_id)
+    try:
+        entry = settled(
+            services().ledger.deposit(actor, account_id, parse_amount(), optional("memo"), idempotent_form())
+        )
+    except DomainError as error:
+        return form_failed(
+            error,
+            "deposit",
+            "partials/accounts/_deposit_form.html",
+            lambda **kw: _page(account_id, **kw),
+            account=account,
+        )
+    return done(
+        _moved(account, entry, "Deposited"),
+        url_for("accounts.detail", account_id=account_id),
+        events=["balance-changed"],
+        partial="partials/accounts/_deposit_form.html",
+        account=account,
+        form={},
+    )
+
+
+@bp.post("/accounts/<int:account_id>/withdraw")
+@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+def withdraw(account_id: int):
+    actor = require_actor()
+    account = services().accounts.get(actor, account_id)
+    try:
+        entry = settled(
+            services().ledger.withdraw(
+                actor, account_id, parse_amount(), request.form.get("pin", ""), optional("memo"), idempotent_form()
+            )
+        )
+    except DomainError as error:
+        return form_failed(
+            error,
+            "withdraw",
+            "partials/accounts/_withdraw_form.html",
+            lambda **kw: _page(account_id, **kw),
+            account=account,
+        )
+    return done(
+        _moved(account, entry, "Withdrew"),
+        url_for("accounts.detail", account_id=account_id),
+        events=["balance-changed"],
+        partial="partials/accounts/_withdraw_form.html",
+        account=account,
+        form={},
+    )

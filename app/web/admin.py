@@ -1,0 +1,160 @@
+"""Admin pages: users and roles, the unlock page, the audit log viewer and the verification report."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from app.auth import require_actor, services
+from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render
+from entities.errors import DomainError, ValidationFailed
+from entities.users import Role
+from services.ledger import decode_cursor, encode_cursor
+
+bp = Blueprint("admin", __name__)
+
+USERS_PAGE = 50
+AUDIT_PAGE = 50
+ROLES = [(str(r), str(r).capitalize()) for r in Role]
+OUTCOMES = [("", "Any outcome")] + [(o, o.capitalize()) for o in ("success", "failure", "denied", "declined")]
+
+
+def _users() -> dict:
+    users = services().admin.list_users(
+        require_actor(), after_id=decode_cursor(request.args.get("cursor") or None), limit=USERS_PAGE + 1
+    )
+    next_cursor = encode_cursor(users[USERS_PAGE - 1].id) if len(users) > USERS_PAGE else None
+    return {"users": users[:USERS_PAGE], "next_cursor": next_cursor, "roles": ROLES}
+
+
+def _page(forms=None, status=200):
+    return render("pages/admin/index.html", "partials/admin/_index.html", status, forms=forms or {}, **_users())
+
+
+@bp.get("/admin")
+def index():
+    return _page()
+
+
+@bp.get("/admin/users")
+def users():
+    """The next page of the users table (keyset on id)."""
+    if not is_htmx():
+        return _page()
+    return fragment("partials/admin/_user_rows.html", **_users())
+
+
+def _row(user, message: str):
+    return done(message, url_for("admin.index"), partial="partials/admin/_user_row.html", user=user, roles=ROLES)
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+def set_role(user_id: int):
+    actor = require_actor()
+    try:
+        user = services().admin.set_role(actor, user_id, request.form.get("role", ""))
+    except DomainError as error:
+        target = services().admin.get_user(actor, user_id)
+        return form_failed(error, "role", "partials/admin/_user_row.html", _page, user=target, roles=ROLES)
+    return _row(user, f"{user.full_name} is now {user.role}. Their sessions were signed out.")
+
+
+@bp.post("/admin/users/<int:user_id>/lock")
+def lock_user(user_id: int):
+    actor = require_actor()
+    try:
+        user = services().admin.lock(actor, user_id)
+    except DomainError as error:
+        target = services().admin.get_user(actor, user_id)
+        return form_failed(error, "role", "partials/admin/_user_row.html", _page, user=target, roles=ROLES)
+    return _row(user, f"{user.full_name} is locked and signed out everywhere.")
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+def unlock_user(user_id: int):
+    user = services().admin.unlock(require_actor(), user_id)
+    return _row(user, f"{user.full_name} can log in again.")
+
+
+# The unlock page: locked users and PIN-locked accounts, each row with its own Unlock button.
+
+
+@bp.get("/admin/unlock")
+def unlock_page():
+    queue = services().admin.unlock_queue(require_actor())
+    return render("pages/admin/unlock.html", "partials/admin/_unlock.html", queue=queue)
+
+
+@bp.post("/admin/unlock/users/<int:user_id>")
+def unlock_queued_user(user_id: int):
+    user = services().admin.unlock(require_actor(), user_id)
+    return done(
+        f"{user.full_name} can log in again.",
+        url_for("admin.unlock_page"),
+        partial="partials/admin/_queue_user_row.html",
+        user=user,
+        unlocked=True,
+    )
+
+
+@bp.post("/admin/unlock/accounts/<int:account_id>")
+def unlock_queued_account(account_id: int):
+    account = services().accounts.unlock(require_actor(), account_id)
+    return done(
+        f"Account {account.number} is unlocked.",
+        url_for("admin.unlock_page"),
+        partial="partials/admin/_queue_account_row.html",
+        account=account,
+        owner=None,
+        unlocked=True,
+    )
+
+
+# Audit log viewer
+
+
+def _audit_filters() -> dict:
+    args = request.args
+    filters = {
+        name: (optional(name, args) or "") for name in ("actor_id", "action", "outcome", "resource_type", "resource_id")
+    }
+    if filters["actor_id"] and not (filters["actor_id"].isdigit() and len(filters["actor_id"]) <= 18):
+        raise ValidationFailed("Actor id is a number", errors=[{"field": "actor_id", "message": "must be a number"}])
+    if filters["outcome"] and filters["outcome"] not in dict(OUTCOMES):
+        raise ValidationFailed(errors=[{"field": "outcome", "message": "unknown outcome"}])
+    if any(len(value) > 64 for value in filters.values()):
+        raise ValidationFailed("Filters are at most 64 characters")
+    return filters
+
+
+def _audit() -> dict:
+    filters = _audit_filters()
+    records = services().audit.list(
+        require_actor(),
+        limit=AUDIT_PAGE + 1,
+        before_id=decode_cursor(request.args.get("cursor") or None),
+        actor_id=int(filters["actor_id"]) if filters["actor_id"] else None,
+        action=filters["action"] or None,
+        outcome=filters["outcome"] or None,
+        resource_type=filters["resource_type"] or None,
+        resource_id=filters["resource_id"] or None,
+    )
+    next_cursor = encode_cursor(records[AUDIT_PAGE - 1].id) if len(records) > AUDIT_PAGE else None
+    return {"records": records[:AUDIT_PAGE], "next_cursor": next_cursor, "filters": filters, "outcomes": OUTCOMES}
+
+
+@bp.get("/admin/audit")
+def audit():
+    return render("pages/admin/audit.html", "partials/admin/_audit.html", **_audit())
+
+
+@bp.get("/admin/audit/rows")
+def audit_rows():
+    if not is_htmx():
+        return audit()
+    return fragment("partials/admin/_audit_rows.html", **_audit())
+
+
+@bp.get("/admin/verify")
+def verify():
+    report = services().verification.report(require_actor())
+    return render("pages/admin/verify.html", "partials/admin/_verification.html", report=report)

@@ -1,0 +1,114 @@
+"""Jinja filters and globals for the pages: money, local times, nav, CSRF and idempotency fields."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import date, datetime
+
+from markupsafe import Markup
+
+from app.web.helpers import current_user, new_idempotency_key, user_timezone
+from entities.clock import now_iso, parse_iso
+from entities.money import format_cents
+
+
+def money(cents, currency: str = "USD") -> str:
+    """12345 -> "$123.45" (entities.money decides the format)."""
+    return "" if cents is None else format_cents(int(cents), currency or "USD")
+
+
+def _zone() -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user_timezone())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def localtime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
+    """An ISO 8601 UTC time in the user's time zone (User.timezone, default UTC)."""
+    if not value:
+        return ""
+    moment = value if isinstance(value, datetime) else parse_iso(value)
+    return moment.astimezone(_zone()).strftime(fmt)
+
+
+def datetime_attr(value) -> str:
+    """The machine-readable form for <time datetime="...">."""
+    return localtime(value, "%Y-%m-%dT%H:%M%z") if value else ""
+
+
+def shortdate(value: date) -> str:
+    return value.strftime("%d %b")
+
+
+def humanize(value) -> str:
+    """card_purchase -> Card purchase."""
+    return str(value or "").replace("_", " ").replace(".", " ").capitalize()
+
+
+_BROWSERS = (("Edg/", "Edge"), ("OPR/", "Opera"), ("Firefox/", "Firefox"), ("Chrome/", "Chrome"), ("Safari/", "Safari"))
+_SYSTEMS = (
+    ("iPhone", "iOS"),
+    ("iPad", "iPadOS"),
+    ("Android", "Android"),
+    ("Windows", "Windows"),
+    ("Mac OS X", "macOS"),
+)
+
+
+def device(user_agent) -> str:
+    """A readable name for a session's user agent: "Chrome on Linux"; API clients by their own name."""
+    text = user_agent or ""
+    browser = next((name for token, name in _BROWSERS if token in text), None)
+    system = next((name for token, name in _SYSTEMS if token in text), "Linux" if "Linux" in text else None)
+    if browser:
+        return f"{browser} on {system}" if system else browser
+    return text.split("/")[0][:40] or "Unknown device"
+
+
+def account_choices(accounts) -> list[tuple[int, str]]:
+    """<option>s for an account picker: "Checking ···4821 · $1,234.50"."""
+    return [
+        (a.id, f"{humanize(a.type)} ···{a.number[-4:]} · {format_cents(a.balance_cents, a.currency)}") for a in accounts
+    ]
+
+
+def now_local() -> str:
+    return localtime(now_iso())
+
+
+def user_status(user) -> str:
+    """ "active" or "locked" right now."""
+    return user.status(now_iso())
+
+
+def csrf_field() -> Markup:
+    from flask_wtf.csrf import generate_csrf
+
+    return Markup('<input type="hidden" name="csrf_token" value="{}">').format(generate_csrf())
+
+
+def idempotency_field() -> Markup:
+    return Markup('<input type="hidden" name="idempotency_key" value="{}">').format(new_idempotency_key())
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(
+        money=money,
+        localtime=localtime,
+        device=device,
+        datetime_attr=datetime_attr,
+        shortdate=shortdate,
+        humanize=humanize,
+    )
+    app.jinja_env.globals.update(
+        csrf_field=csrf_field,
+        idempotency_field=idempotency_field,
+        account_choices=account_choices,
+        user_status=user_status,
+        now_local=now_local,
+    )
+
+    @app.context_processor
+    def page_globals():
+        return {"current_user": current_user()}

@@ -1,0 +1,175 @@
+"""Shared view helpers: page or partial, the one HX-Trigger writer, form errors, redirects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from urllib.parse import urlsplit
+
+from flask import Response, flash, g, make_response, redirect, render_template, request
+
+from app.auth import principal_or_none
+from app.errors import status_of
+from entities.errors import DomainError, ValidationFailed
+from entities.money import parse_decimal_amount
+from services.idempotency import IdempotentRequest, Replayed
+
+# Errors that are not about the submitted form: the central handler answers them (page, toast, redirect).
+NOT_FORM_ERRORS = frozenset({"not_found", "forbidden", "unauthorized", "rate_limited", "csrf_failed"})
+# Which field a domain error belongs next to, when the service did not name one.
+FIELD_BY_CODE = {
+    "insufficient_funds": "amount",
+    "invalid_pin": "pin",
+    "account_locked": "pin",
+    "same_account": "to_account_number",
+    "currency_mismatch": "to_account_number",
+}
+FRIENDLY = {
+    "validation_error": "Please correct the fields marked below.",
+    "invalid_credentials": "Wrong email or password.",
+    "user_locked": "This sign-in is locked after too many failed attempts. "
+    "Try again later, or ask a teller to unlock it.",
+    "account_locked": "This account is locked after three wrong PINs. A teller can unlock it.",
+    "insufficient_funds": "There is not enough money in the account.",
+    "account_unavailable": "This account is frozen or closed.",
+    "same_account": "Choose a different account to send to.",
+    "currency_mismatch": "The two accounts hold different currencies.",
+}
+SECRET_FIELDS = frozenset({"csrf_token", "password", "current_password", "new_password", "pin", "idempotency_key"})
+
+
+def is_htmx() -> bool:
+    """An HTMX request that wants a fragment (a history restore wants the whole page)."""
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
+
+
+def current_user():
+    principal = principal_or_none()
+    return getattr(principal, "user", None)
+
+
+def render(page: str, partial: str, status: int = 200, **context) -> Response:
+    """The full page for a normal request, its partial (which the page includes) for HTMX."""
+    return make_response(render_template(partial if is_htmx() else page, **context), status)
+
+
+def fragment(template: str, status: int = 200, **context) -> Response:
+    return make_response(render_template(template, **context), status)
+
+
+def hx_trigger(response: Response, toast: str | None = None, level: str = "success", events=()) -> Response:
+    """The one writer of HX-Trigger: a toast and the events that make fragments refresh themselves."""
+    payload = json.loads(response.headers.get("HX-Trigger", "{}"))
+    payload.update({name: True for name in events})
+    if toast:
+        payload["toast"] = {"level": level, "message": toast}
+    if payload:
+        response.headers["HX-Trigger"] = json.dumps(payload)
+    return response
+
+
+def done(message: str, redirect_url: str, *, events=(), partial: str | None = None, **context) -> Response:
+    """After a successful action: HTMX gets the fragment (or nothing) with a toast and refresh events;
+    a plain form post gets a flashed message and a 303 redirect."""
+    if is_htmx():
+        body = render_template(partial, **context) if partial else ""
+        return hx_trigger(make_response(body, 200), message, events=events)
+    flash(message, "success")
+    return redirect(redirect_url, 303)
+
+
+def redirect_to(url: str) -> Response:
+    """Navigate the whole page: HX-Redirect for HTMX, 303 otherwise."""
+    if is_htmx():
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url, 303)
+
+
+def safe_next(url: str | None, default: str = "/") -> str:
+    """Only a local path is followed after login or an action (no open redirect)."""
+    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+        return default
+    parts = urlsplit(url)
+    return default if parts.scheme or parts.netloc else url
+
+
+def form_state(error: DomainError | None = None) -> dict:
+    """What a form partial shows: the submitted values (never secrets) and errors per field."""
+    values = {k: v for k, v in request.form.items() if k not in SECRET_FIELDS}
+    if error is None:
+        return {"values": values, "errors": {}, "message": None}
+    errors = {e["field"]: e["message"] for e in error.errors if isinstance(e, dict) and "field" in e}
+    field = FIELD_BY_CODE.get(error.code)
+    if field:  # the message belongs next to that field; the wrong-PIN detail counts the attempts left
+        errors.setdefault(
+            field, error.detail if error.code == "invalid_pin" else FRIENDLY.get(error.code, error.detail)
+        )
+        return {"values": values, "errors": errors, "message": None}
+    return {"values": values, "errors": errors, "message": FRIENDLY.get(error.code, error.detail)}
+
+
+def form_failed(error: DomainError, name: str, partial: str, page_view, **context) -> Response:
+    """Re-render the failed form next to its errors: the partial for HTMX, the whole page otherwise."""
+    if error.code in NOT_FORM_ERRORS:
+        raise error
+    state = form_state(error)
+    status = status_of(error)
+    if is_htmx():
+        return fragment(partial, status, form=state, **context)
+    return page_view(forms={name: state}, status=status)
+
+
+def parse_amount(name: str = "amount") -> int:
+    return parse_decimal_amount(request.form.get(name), name)
+
+
+def form_int(name: str, source=None) -> int:
+    raw = (source if source is not None else request.form).get(name, "")
+    if not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+        raise ValidationFailed(errors=[{"field": name, "message": "choose one"}])
+    return int(raw)
+
+
+def optional(name: str, source=None) -> str | None:
+    value = (source if source is not None else request.form).get(name, "").strip()
+    return value or None
+
+
+def new_idempotency_key() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def idempotent_form() -> IdempotentRequest | None:
+    """Double submits of a money form move money once: the form carries a fresh key per render."""
+    key = request.form.get("idempotency_key", "")
+    if not 1 <= len(key) <= 64 or not key.isascii() or not key.isprintable():
+        return None
+    fields = sorted((k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "idempotency_key"))
+    fingerprint = hashlib.sha256(json.dumps([request.method, request.path, fields]).encode()).hexdigest()
+
+    def answer(entry, error):
+        if error is not None:
+            return status_of(error), {"code": error.code, "detail": error.detail, "errors": error.errors}
+        return 201, {"entry_id": entry.id}
+
+    return IdempotentRequest(key=f"web:{key}", fingerprint=fingerprint, render=answer)
+
+
+def settled(result):
+    """A money call's entry; for a replayed submission, the stored decline is raised again, and a
+    stored success is returned as None (nothing moved twice)."""
+    if not isinstance(result, Replayed):
+        return result
+    if result.status >= 400:
+        error = DomainError(result.body.get("detail"), errors=result.body.get("errors"))
+        error.code = result.body.get("code", "validation_error")
+        raise error
+    return None
+
+
+def user_timezone() -> str:
+    user = g.get("web_user")
+    return getattr(user, "timezone", None) or "UTC"

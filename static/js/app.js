@@ -1,0 +1,82 @@
+// Corebank front-end glue. CSP forbids inline script: everything lives here.
+(function () {
+  "use strict";
+
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  // Every HTMX request carries the CSRF token in a header (Flask-WTF reads X-CSRFToken).
+  document.addEventListener("htmx:configRequest", function (event) {
+    event.detail.headers["X-CSRFToken"] = csrfToken();
+  });
+
+  var TOAST_MS = 6000;
+  var MAX_TOASTS = 3;
+
+  function dismiss(toast) {
+    if (toast && toast.parentNode) {
+      toast.parentNode.removeChild(toast);
+    }
+  }
+
+  function showToast(message, level) {
+    var region = document.getElementById("toasts");
+    if (!region || !message) {
+      return;
+    }
+    var toast = document.createElement("div");
+    toast.className = "toast toast-" + (level === "error" ? "error" : level === "info" ? "info" : "success");
+    var text = document.createElement("p");
+    text.textContent = message; // never innerHTML: messages may quote user input
+    var close = document.createElement("button");
+    close.type = "button";
+    close.className = "toast-close";
+    close.textContent = "Dismiss";
+    close.setAttribute("data-dismiss", "");
+    toast.appendChild(text);
+    toast.appendChild(close);
+    region.appendChild(toast);
+    // A burst of actions must not bury the page under toasts: keep the newest few.
+    while (region.children.length > MAX_TOASTS) {
+      dismiss(region.firstElementChild);
+    }
+    window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+  }
+
+  // The server's HX-Trigger header: {"toast": {"level": "success", "message": "..."}}.
+  document.addEventListener("toast", function (event) {
+    var detail = event.detail || {};
+    showToast(detail.message, detail.level);
+  });
+
+  document.addEventListener("htmx:sendError", function () {
+    showToast("The bank could not be reached. Check your connection and try again.", "error");
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (target && target.hasAttribute && target.hasAttribute("data-dismiss")) {
+      dismiss(target.closest(".toast"));
+    }
+  });
+
+  // Flashed messages (from plain form posts) fade like HTMX toasts.
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("#toasts .toast").forEach(function (toast) {
+      window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    });
+  });
+
+  // After a fragment swap, move focus to the first invalid field so keyboard and screen-reader
+  // users land on the error; otherwise leave focus alone.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var invalid = event.detail.target && event.detail.target.querySelector
+      ? event.detail.target.querySelector('[aria-invalid="true"]')
+      : null;
+    if (invalid) {
+      invalid.focus();
+    }
+  });
+})();

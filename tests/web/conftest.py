@@ -1,0 +1,96 @@
+"""Web-page fixtures: a browser-like client that logs in through the form and sends CSRF tokens."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sqlite3
+
+import pytest
+
+from entities.users import Actor, Role
+from tests.conftest import PASSWORD, PIN
+
+_emails = itertools.count(1)
+_CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+class WebHelper:
+    """Drives the HTML pages the way a browser does: GET a page, read its CSRF token, POST the form."""
+
+    def __init__(self, client, services, database_path):
+        self.client = client
+        self.services = services
+        self.database_path = database_path
+
+    # --- arranging state through the services (fast, no HTTP) ---
+    def user(self, full_name="Web Customer", role="customer", email=None):
+        email = email or f"web{next(_emails)}@example.com"
+        return self.services.identity.register(Actor(), email, PASSWORD, full_name, role=Role(role))
+
+    def actor(self, user):
+        return Actor(user_id=user.id, role=user.role)
+
+    def account(self, user, amount_cents=0, type="checking"):
+        account = self.services.accounts.open(self.actor(user), type, PIN)
+        if amount_cents:
+            self.services.ledger.deposit(self.actor(user), account.id, amount_cents)
+        return self.services.accounts.get(self.actor(user), account.id)
+
+    # --- HTTP, as a browser would ---
+    def csrf(self, path="/login") -> str:
+        response = self.client.get(path)
+        match = _CSRF_META.search(response.get_data(as_text=True))
+        assert match, f"no csrf meta tag on {path} ({response.status_code})"
+        return match.group(1)
+
+    def post(self, path, data=None, *, htmx=False, token=True, headers=None):
+        data = dict(data or {})
+        if token:
+            data.setdefault(
+                "csrf_token", self.csrf("/login" if path in ("/login", "/register") else "/settings/security")
+            )
+        extra = {"HX-Request": "true"} if htmx else {}
+        return self.client.post(path, data=data, headers={**extra, **(headers or {})})
+
+    def login(self, user_or_email, password=PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        token = self.csrf("/login")
+        return self.client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+    def customer(self, full_name="Web Customer"):
+        user = self.user(full_name)
+        assert self.login(user).status_code == 303
+        return user
+
+    def staff(self, role="teller"):
+        user = self.user(f"Staff {role.capitalize()}", role=role)
+        assert self.login(user).status_code == 303
+        return user
+
+    def session_cookie(self):
+        return self.client.get_cookie("corebank_session")
+
+    # --- reading the database behind the application's back (for time travel and "nothing changed") ---
+    def sql(self, statement, *params):
+        conn = sqlite3.connect(self.database_path)
+        try:
+            rows = conn.execute(statement, params).fetchall()
+            conn.commit()
+            return rows
+        finally:
+            conn.close()
+
+    def snapshot(self) -> dict:
+        """Row counts and money: what a forged request must not change."""
+        tables = ("users", "accounts", "journal_entries", "postings", "sessions", "audit_log")
+        counts = {table: self.sql(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
+        counts["balances"] = self.sql("SELECT group_concat(balance_cents) FROM accounts")[0][0]
+        counts["user_state"] = self.sql("SELECT group_concat(role || failed_logins || admin_locked) FROM users")[0][0]
+        counts["account_state"] = self.sql("SELECT group_concat(status || pin_locked) FROM accounts")[0][0]
+        return counts
+
+
+@pytest.fixture
+def web(client, services, app_config):
+    return WebHelper(client, services, app_config["DATABASE_URL"].removeprefix("sqlite:///"))
