@@ -81,6 +81,8 @@ PAGES = [
     "/",
     "/accounts/{account_id}",
     "/transfers/new",
+    "/cards",
+    "/statements",
     "/settings/security",
     "/teller",
     "/teller/customers/{customer_id}",
