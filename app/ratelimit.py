@@ -53,3 +53,11 @@ def login_limits(view):
         limit_from("RATELIMIT_LOGIN_EMAIL"), key_func=login_email_key, exempt_when=_login_target_locked
     )(view)
     return limiter.limit(limit_from("RATELIMIT_LOGIN"), key_func=ip_key, exempt_when=_login_target_locked)(view)
+
+
+def lookup_limit(view):
+    """Account lookup: RATELIMIT_LOOKUP per user, one budget shared by every way of resolving an
+    account number to a holder's name (the API lookup, the web lookup and the transfer review)."""
+    from app.extensions import limiter
+
+    return limiter.shared_limit(limit_from("RATELIMIT_LOOKUP"), scope="account-lookup", key_func=user_or_ip_key)(view)

@@ -3,6 +3,8 @@ same transaction as the money it moved, and replayed for the same request."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from entities.errors import IdempotencyKeyReused
 @dataclass(frozen=True)
 class IdempotentRequest:
     key: str
-    fingerprint: str  # a hash of method, path and body
+    fingerprint: str  # a keyed hash of method, path and body (see fingerprint())
     # Builds the (status, body) the client is answered with, from an entry or a decline error.
     render: Callable[[object, Exception | None], tuple[int, dict]]
 
@@ -22,6 +24,12 @@ class IdempotentRequest:
 class Replayed:
     status: int
     body: dict
+
+
+def fingerprint(secret: str, request_text: str) -> str:
+    """HMAC-SHA256 of the request under a server-side secret. The body carries the PIN, and a plain
+    hash stored in the database would give a 4-6 digit PIN back offline in seconds."""
+    return hmac.new(secret.encode(), request_text.encode(), hashlib.sha256).hexdigest()
 
 
 def replay(uow, user_id: int, request: IdempotentRequest | None) -> Replayed | None:

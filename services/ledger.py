@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 
 from entities import valid_id
@@ -212,6 +213,7 @@ class LedgerService:
         )
         if error is not None:
             error.extra["entry_id"] = entry.id
+        entry = visible_to(actor, entry, {a.id for a in (debit, credit) if a.owner_id == actor.user_id})
         idempotency.remember(uow, actor.user_id, idem, entry, error)
         uow.commit()
         if error is not None:
@@ -225,8 +227,7 @@ class LedgerService:
             if entry is not None and not actor.is_staff:
                 touched = {p.account_id for p in entry.postings} | {entry.account_id, entry.counterparty_account_id}
                 owned = {a.id for a in uow.accounts.for_owner(actor.user_id)}
-                if not touched & owned:
-                    entry = None
+                entry = visible_to(actor, entry, owned) if touched & owned else None
             if entry is None:
                 deny(uow, actor, "entry.read", "journal_entry", entry_id)
             return entry
@@ -258,6 +259,16 @@ class LedgerService:
             )
         next_cursor = encode_cursor(items[limit - 1].entry_id) if len(items) > limit else None
         return items[:limit], next_cursor
+
+
+def visible_to(actor: Actor, entry: JournalEntry, own_account_ids: set[int]) -> JournalEntry:
+    """The entry as ``actor`` may see it. A customer sees the balance after each posting on their own
+    accounts only: another customer's balance (the recipient of a transfer) or the bank's cash and
+    settlement positions are not theirs to read. Staff see every posting."""
+    if actor.is_staff:
+        return entry
+    postings = [p if p.account_id in own_account_ids else replace(p, balance_after_cents=None) for p in entry.postings]
+    return replace(entry, postings=postings)
 
 
 def _decline_reason(kind, debit: Account, credit: Account, amount_cents: int):

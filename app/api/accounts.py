@@ -17,7 +17,7 @@ from app.api.schemas import (
 )
 from app.auth import require_actor, services
 from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import limit_from, lookup_limit, user_or_ip_key
 
 
 @operation(
@@ -65,7 +65,7 @@ def open_account():
     response="Lookup",
     errors=(401, 404, 422, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_LOOKUP"), key_func=user_or_ip_key)
+@lookup_limit
 def lookup_account():
     actor = require_actor()
     query = parse_query(LookupQuery)

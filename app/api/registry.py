@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 
-from flask import Response, request
+from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
 from app.errors import domain_problem
 from entities.errors import ValidationFailed
-from services.idempotency import IdempotentRequest, Replayed
+from services.idempotency import IdempotentRequest, Replayed, fingerprint
 
 
 @dataclass
@@ -108,8 +107,10 @@ def idempotency_request(render) -> IdempotentRequest | None:
         canonical = json.dumps(json.loads(request.get_data(cache=True) or b"{}"), sort_keys=True)
     except ValueError:
         canonical = request.get_data(cache=True).decode("utf-8", "replace")
-    fingerprint = hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
-    return IdempotentRequest(key=key, fingerprint=fingerprint, render=render)
+    secret = current_app.config["PIN_PEPPER"]  # never stored: the body holds the PIN
+    return IdempotentRequest(
+        key=key, fingerprint=fingerprint(secret, f"{request.method} {request.path}\n{canonical}"), render=render
+    )
 
 
 def money_call(call, serialize):

@@ -39,7 +39,7 @@ class Account(BaseModel):
 class Posting(BaseModel):
     account_id: int
     amount_cents: int
-    balance_after_cents: int
+    balance_after_cents: int | None  # null on another customer's or a system account's posting
 
 
 class Entry(BaseModel):

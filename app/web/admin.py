@@ -117,7 +117,8 @@ def _audit_filters() -> dict:
     filters = {
         name: (optional(name, args) or "") for name in ("actor_id", "action", "outcome", "resource_type", "resource_id")
     }
-    if filters["actor_id"] and not (filters["actor_id"].isdigit() and len(filters["actor_id"]) <= 18):
+    actor_id = filters["actor_id"]
+    if actor_id and not (actor_id.isascii() and actor_id.isdigit() and len(actor_id) <= 18):
         raise ValidationFailed("Actor id is a number", errors=[{"field": "actor_id", "message": "must be a number"}])
     if filters["outcome"] and filters["outcome"] not in dict(OUTCOMES):
         raise ValidationFailed(errors=[{"field": "outcome", "message": "unknown outcome"}])

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import secrets
 from urllib.parse import urlsplit
 
-from flask import Response, flash, g, make_response, redirect, render_template, request
+from flask import Response, current_app, flash, g, make_response, redirect, render_template, request
 
 from app.auth import principal_or_none
 from app.errors import status_of
 from entities.errors import DomainError, ValidationFailed
 from entities.money import parse_decimal_amount
-from services.idempotency import IdempotentRequest, Replayed
+from services.idempotency import IdempotentRequest, Replayed, fingerprint
 
 # Errors that are not about the submitted form: the central handler answers them (page, toast, redirect).
 NOT_FORM_ERRORS = frozenset({"not_found", "forbidden", "unauthorized", "rate_limited", "csrf_failed"})
@@ -128,7 +127,8 @@ def parse_amount(name: str = "amount") -> int:
 
 def form_int(name: str, source=None) -> int:
     raw = (source if source is not None else request.form).get(name, "")
-    if not raw.isdigit() or len(raw) > 18 or int(raw) == 0:
+    # isascii: str.isdigit() also accepts digits such as "²" that int() refuses.
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 18 or int(raw) == 0:
         raise ValidationFailed(errors=[{"field": name, "message": "choose one"}])
     return int(raw)
 
@@ -148,14 +148,16 @@ def idempotent_form() -> IdempotentRequest | None:
     if not 1 <= len(key) <= 64 or not key.isascii() or not key.isprintable():
         return None
     fields = sorted((k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "idempotency_key"))
-    fingerprint = hashlib.sha256(json.dumps([request.method, request.path, fields]).encode()).hexdigest()
+    # Keyed (the form holds the PIN): a plain hash in the database would give the PIN back offline.
+    request_text = json.dumps([request.method, request.path, fields])
+    request_fingerprint = fingerprint(current_app.config["PIN_PEPPER"], request_text)
 
     def answer(entry, error):
         if error is not None:
             return status_of(error), {"code": error.code, "detail": error.detail, "errors": error.errors}
         return 201, {"entry_id": entry.id}
 
-    return IdempotentRequest(key=f"web:{key}", fingerprint=fingerprint, render=answer)
+    return IdempotentRequest(key=f"web:{key}", fingerprint=request_fingerprint, render=answer)
 
 
 def settled(result):

@@ -1,4 +1,4 @@
-"""The web session cookie (SPEC section 2): HttpOnly, SameSite=Lax, Secure in production."""
+"""The web session cookie (SPEC section 2): HttpOnly, SameSite=Lax, Secure outside development."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from app.auth import SESSION_COOKIE
 
 
 def _secure() -> bool:
-    # The test client and a local development server speak plain http.
-    return current_app.config["COREBANK_ENV"] == "production"
+    # SPEC section 2: Secure outside development (browsers treat 127.0.0.1 and localhost as
+    # secure contexts, so the test server on loopback still receives it).
+    return current_app.config["COREBANK_ENV"] != "development"
 
 
 def set_session_cookie(response, value: str) -> None:

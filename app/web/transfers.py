@@ -6,7 +6,7 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import limit_from, lookup_limit, user_or_ip_key
 from app.web.helpers import (
     done,
     form_failed,
@@ -47,7 +47,7 @@ def new():
 
 
 @bp.get("/transfers/lookup")
-@limiter.limit(limit_from("RATELIMIT_LOOKUP"), key_func=user_or_ip_key)
+@lookup_limit
 def lookup():
     """The recipient's masked name while the number is typed (a fragment; "not found" is an answer)."""
     actor = require_actor()
@@ -79,6 +79,7 @@ def _confirmation(accounts) -> dict:
 
 
 @bp.post("/transfers/review")
+@lookup_limit  # the review shows the recipient's masked name: it is a lookup too
 def review():
     accounts = _accounts()
     try:

@@ -36,17 +36,25 @@ def test_transfer_to_another_customer_by_number(api, client, alice, bob, history
         2_500,
         None,
     )
+    # The sender sees their own balance after, never the recipient's.
     assert {p["account_id"]: (p["amount_cents"], p["balance_after_cents"]) for p in entry["postings"]} == {
         a_account["id"]: (-2_500, 7_500),
-        b_account["id"]: (2_500, 2_500),
+        b_account["id"]: (2_500, None),
     }
     assert api.get_account(a_headers, a_account["id"])["balance_cents"] == 7_500
     assert api.get_account(b_headers, b_account["id"])["balance_cents"] == 2_500
     [received] = history(b_headers, b_account["id"])
     assert (received["amount_cents"], received["counterparty"]) == (2_500, a_account["number"])
     assert history(a_headers, a_account["id"])[0]["counterparty"] == b_account["number"]
-    # the recipient sees the entry too
-    assert client.get(f"/api/v1/transactions/{entry['id']}", headers=b_headers).json == entry
+    # the recipient sees the entry too, with their own balance after and not the sender's
+    seen_by_recipient = client.get(f"/api/v1/transactions/{entry['id']}", headers=b_headers).json
+    assert {p["account_id"]: p["balance_after_cents"] for p in seen_by_recipient["postings"]} == {
+        a_account["id"]: None,
+        b_account["id"]: 2_500,
+    }
+    assert {k: v for k, v in seen_by_recipient.items() if k != "postings"} == {
+        k: v for k, v in entry.items() if k != "postings"
+    }
 
 
 def test_transfer_to_the_same_account_is_422_and_not_recorded(api, alice, history):

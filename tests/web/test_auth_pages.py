@@ -13,14 +13,14 @@ def test_login_sets_an_httponly_lax_session_cookie(web, client):
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("corebank_session="))
     assert "HttpOnly" in cookie
     assert "SameSite=Lax" in cookie
-    assert "Secure" not in cookie  # the test environment speaks plain http
+    assert "Secure" in cookie  # SPEC section 2: Secure outside development
 
 
-def test_session_cookie_is_secure_in_production(app, web):
-    app.config["COREBANK_ENV"] = "production"
+def test_session_cookie_is_not_secure_in_development(app, web):
+    app.config["COREBANK_ENV"] = "development"
     response = web.login(web.user())
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("corebank_session="))
-    assert "Secure" in cookie
+    assert "Secure" not in cookie
 
 
 def test_dashboard_without_a_session_redirects_to_login(client):
