@@ -61,3 +61,11 @@ def lookup_limit(view):
     from app.extensions import limiter
 
     return limiter.shared_limit(limit_from("RATELIMIT_LOOKUP"), scope="account-lookup", key_func=user_or_ip_key)(view)
+
+
+def password_change_limit(view):
+    """Changing the password checks the current one: RATELIMIT_LOGIN per user, so a stolen
+    session or token cannot be used to guess it at the general rate."""
+    from app.extensions import limiter
+
+    return limiter.limit(limit_from("RATELIMIT_LOGIN"), key_func=user_or_ip_key)(view)

@@ -7,6 +7,7 @@ from app.api import serializers as out
 from app.api.registry import json_response, operation, parse_body
 from app.api.schemas import PasswordIn, ProfileIn
 from app.auth import require_actor, services
+from app.ratelimit import password_change_limit
 
 
 @operation(bp, "GET", "/me", "My profile", tag="me", response="User", errors=(401,))
@@ -29,8 +30,9 @@ def update_me():
     tag="me",
     body=PasswordIn,
     status=204,
-    errors=(401, 422),
+    errors=(401, 422, 429),
 )
+@password_change_limit
 def change_password():
     actor = require_actor()
     data = parse_body(PasswordIn)

@@ -8,6 +8,7 @@ from functools import cache
 from flask import Blueprint, flash, request, url_for
 
 from app.auth import require_actor, services
+from app.ratelimit import password_change_limit
 from app.web.helpers import done, form_failed, fragment, redirect_to, render
 from entities.errors import DomainError
 
@@ -57,6 +58,7 @@ def end_session(session_id: str):
 
 
 @bp.post("/settings/password")
+@password_change_limit
 def change_password():
     actor = require_actor()
     try:

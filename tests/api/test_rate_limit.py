@@ -140,3 +140,11 @@ def test_health_checks_are_never_limited_while_the_default_limit_applies_elsewhe
     for _ in range(3):
         assert strict.get("/healthz").status_code == 200
         assert strict.get("/readyz").status_code == 200
+
+
+def test_password_change_is_limited_per_user(app, api, client):
+    app.config["RATELIMIT_LOGIN"] = "2/minute"
+    _, headers = api.customer()
+    body = {"current_password": "not my password!!", "new_password": "another long password"}
+    statuses = [client.post("/api/v1/me/password", json=body, headers=headers).status_code for _ in range(3)]
+    assert statuses == [422, 422, 429]
