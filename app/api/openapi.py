@@ -87,9 +87,13 @@ def _operation(op) -> dict:
     success: dict = {"description": _DESCRIPTIONS.get(op.status, "OK")}
     if op.response:
         success["content"] = {"application/json": {"schema": {"$ref": REF.format(model=op.response)}}}
+    if op.extra.get("content"):  # other representations of the success answer (e.g. a CSV download)
+        success.setdefault("content", {}).update(op.extra["content"])
     responses = {str(op.status): success}
     problem = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
-    for status in sorted(set(op.errors) | {422} if (op.body or op.query) else set(op.errors)):
+    # Every route is rate-limited (RATELIMIT_DEFAULT at least), so every operation may answer 429.
+    documented = set(op.errors) | {429} | ({422} if (op.body or op.query) else set())
+    for status in sorted(documented):
         responses[str(status)] = {"description": _DESCRIPTIONS.get(status, "Error"), "content": problem}
     spec["responses"] = responses
     if op.auth:

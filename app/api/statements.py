@@ -28,6 +28,7 @@ def csv_response(statement) -> Response:
     query=StatementQuery,
     response="Statement",
     errors=(401, 404, 422),
+    extra={"content": {"text/csv": {"schema": {"type": "string"}}}},
 )
 def statement(account_id: int, month: str):
     actor = require_actor()
