@@ -225,7 +225,10 @@ class LedgerService:
         with self.uow(write=False) as uow:
             entry = uow.ledger.get(entry_id) if valid_id(entry_id) else None
             if entry is not None and not actor.is_staff:
-                touched = {p.account_id for p in entry.postings} | {entry.account_id, entry.counterparty_account_id}
+                # A decline moved nothing: only the account it was made on may see it, not its would-be recipient.
+                touched = {p.account_id for p in entry.postings} | {entry.account_id}
+                if entry.status == EntryStatus.POSTED:
+                    touched.add(entry.counterparty_account_id)
                 owned = {a.id for a in uow.accounts.for_owner(actor.user_id)}
                 entry = visible_to(actor, entry, owned) if touched & owned else None
             if entry is None:

@@ -82,8 +82,12 @@ class WebSessionService:
             uow.commit()
 
     def list(self, actor: Actor) -> list[SessionRecord]:
+        """The caller's live sessions: web sessions idle past the limit no longer count."""
+        now = utcnow()
+        idle_cutoff = iso(now - timedelta(minutes=self.settings.web_idle_minutes))
         with self.uow(write=False) as uow:
-            return uow.sessions.active_for_user(actor.user_id, now_iso())
+            sessions = uow.sessions.active_for_user(actor.user_id, iso(now))
+        return [s for s in sessions if s.kind != "web" or s.last_seen_at > idle_cutoff]
 
     def end_other(self, actor: Actor, session_id: str) -> None:
         """End one of the caller's own sessions (web or API); another user's is 404."""

@@ -79,3 +79,29 @@ def test_a_request_id_with_a_trailing_newline_is_replaced_not_a_500(api, client)
     assert response.status_code == 200
     assert response.headers["X-Request-ID"] != "abc\n"
     assert len(response.headers["X-Request-ID"]) == 32
+
+
+def test_a_declined_transfer_is_not_visible_to_its_would_be_recipient(api, client):
+    _, alice = api.customer("Alice Cooper")
+    _, bob = api.customer("Bob Marley")
+    source = api.funded_account(alice, 1_000)
+    target = api.account(bob)
+    declined = api.transfer(alice, source["id"], target["number"], 5_000)
+    assert declined.status_code == 422
+    entry_id = declined.json["entry_id"]
+    assert client.get(f"/api/v1/transactions/{entry_id}", headers=alice).status_code == 200
+    hidden = client.get(f"/api/v1/transactions/{entry_id}", headers=bob)
+    assert hidden.status_code == 404
+    assert hidden.json["code"] == "not_found"
+
+
+def test_a_posted_transfer_is_visible_to_its_recipient(api, client):
+    _, alice = api.customer("Alice Cooper")
+    _, bob = api.customer("Bob Marley")
+    source = api.funded_account(alice, 1_000)
+    target = api.account(bob)
+    posted = api.transfer(alice, source["id"], target["number"], 500)
+    assert posted.status_code == 201
+    seen = client.get(f"/api/v1/transactions/{posted.json['id']}", headers=bob)
+    assert seen.status_code == 200
+    assert seen.json["amount_cents"] == 500

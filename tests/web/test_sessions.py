@@ -119,3 +119,11 @@ def test_unknown_time_zone_is_a_field_error(web):
     response = web.post("/settings/profile", {"full_name": "Name", "timezone": "Mars/Olympus"}, htmx=True)
     assert response.status_code == 422
     assert "unknown time zone" in response.get_data(as_text=True)
+
+
+def test_idle_expired_web_sessions_are_not_listed(web, services):
+    user = web.customer()
+    _age_session(web, minutes=16)
+    assert services.web_sessions.list(web.actor(user)) == []
+    _age_session(web, minutes=5)
+    assert len(services.web_sessions.list(web.actor(user))) == 1
