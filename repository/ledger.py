@@ -107,6 +107,17 @@ class LedgerRepository:
         ).fetchone()
         return row[0] if row else None
 
+    def reversed_among(self, entry_ids: list[int]) -> set[int]:
+        """Which of these entries already have a posted reversal (one probe of the unique index each)."""
+        if not entry_ids:
+            return set()
+        marks = ", ".join("?" * len(entry_ids))
+        rows = self.conn.execute(
+            f"SELECT reverses_entry_id FROM journal_entries WHERE status = 'posted' AND reverses_entry_id IN ({marks})",
+            list(entry_ids),
+        )
+        return {row[0] for row in rows}
+
     def history(
         self,
         account_id: int,

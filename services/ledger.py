@@ -30,6 +30,7 @@ from services.accounts import check_pin, load_visible
 from services.audit import deny, record
 
 MAX_MEMO = 140
+MAX_HISTORY_PAGE = 200  # SPEC section 4: a history page holds at most 200 lines
 
 
 class LedgerService:
@@ -262,6 +263,15 @@ class LedgerService:
             )
         next_cursor = encode_cursor(items[limit - 1].entry_id) if len(items) > limit else None
         return items[:limit], next_cursor
+
+    def reversed_among(self, actor: Actor, entry_ids) -> set[int]:
+        """Staff: which of these entries (a page of history) already have a posted reversal, so a
+        history line can say "Reversed" instead of offering a reversal that would be refused."""
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "reversal.read", "journal_entry", None, error=Forbidden)
+            ids = [entry_id for entry_id in entry_ids if valid_id(entry_id)][:MAX_HISTORY_PAGE]
+            return uow.ledger.reversed_among(ids)
 
 
 def visible_to(actor: Actor, entry: JournalEntry, own_account_ids: set[int]) -> JournalEntry:

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from importlib import import_module
 
-AREAS = ("auth", "dashboard", "accounts", "transfers", "settings", "teller", "admin", "cards", "statements")
+AREAS = (
+    "auth",
+    "dashboard",
+    "accounts",
+    "account_actions",
+    "transfers",
+    "settings",
+    "teller",
+    "admin",
+    "cards",
+    "statements",
+)
 
 
 def register_web(app) -> None:

@@ -51,8 +51,9 @@ def _filters() -> dict:
 
 
 def _history(account_id: int, filters: dict):
+    actor = require_actor()
     items, next_cursor = services().ledger.history(
-        require_actor(),
+        actor,
         account_id,
         limit=PAGE_SIZE,
         cursor=request.args.get("cursor") or None,
@@ -61,10 +62,18 @@ def _history(account_id: int, filters: dict):
         date_from=date.fromisoformat(filters["from"]) if filters["from"] else None,
         date_to=date.fromisoformat(filters["to"]) if filters["to"] else None,
     )
-    return {"items": items, "next_cursor": next_cursor, "filters": filters}
+    # Staff get a Reverse button on each line; entries reversed already say so instead.
+    reversed_ids = services().ledger.reversed_among(actor, [i.entry_id for i in items]) if actor.is_staff else set()
+    return {
+        "items": items,
+        "next_cursor": next_cursor,
+        "filters": filters,
+        "can_reverse": actor.is_staff,
+        "reversed_ids": reversed_ids,
+    }
 
 
-def _page(account_id: int, forms=None, status=200):
+def detail_page(account_id: int, forms=None, status=200):
     account = services().accounts.get(require_actor(), account_id)
     return render(
         "pages/accounts/detail.html",
@@ -80,7 +89,7 @@ def _page(account_id: int, forms=None, status=200):
 
 @bp.get("/accounts/<int:account_id>")
 def detail(account_id: int):
-    return _page(account_id)
+    return detail_page(account_id)
 
 
 @bp.get("/accounts/<int:account_id>/summary")
@@ -93,7 +102,7 @@ def summary(account_id: int):
 def history(account_id: int):
     """Rows for the history table: a filter change, a refresh, or the next page of the keyset."""
     if not is_htmx():
-        return _page(account_id)
+        return detail_page(account_id)
     account = services().accounts.get(require_actor(), account_id)
     return fragment("partials/accounts/_history_rows.html", account=account, **_history(account_id, _filters()))
 
@@ -122,7 +131,7 @@ def deposit(account_id: int):
             error,
             "deposit",
             "partials/accounts/_deposit_form.html",
-            lambda **kw: _page(account_id, **kw),
+            lambda **kw: detail_page(account_id, **kw),
             account=account,
         )
     return done(
@@ -151,7 +160,7 @@ def withdraw(account_id: int):
             error,
             "withdraw",
             "partials/accounts/_withdraw_form.html",
-            lambda **kw: _page(account_id, **kw),
+            lambda **kw: detail_page(account_id, **kw),
             account=account,
         )
     return done(

@@ -34,8 +34,13 @@ FRIENDLY = {
     "account_unavailable": "This account is frozen or closed.",
     "same_account": "Choose a different account to send to.",
     "currency_mismatch": "The two accounts hold different currencies.",
+    "balance_not_zero": "Only an account with a zero balance can be closed. Move or withdraw the money first.",
+    "already_reversed": "This entry has already been reversed.",
+    "not_reversible": "Only a posted entry that is not itself a reversal can be reversed.",
 }
-SECRET_FIELDS = frozenset({"csrf_token", "password", "current_password", "new_password", "pin", "idempotency_key"})
+SECRET_FIELDS = frozenset(
+    {"csrf_token", "password", "current_password", "new_password", "pin", "current_pin", "new_pin", "idempotency_key"}
+)
 
 
 def is_htmx() -> bool:
@@ -95,13 +100,14 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return default if parts.scheme or parts.netloc else url
 
 
-def form_state(error: DomainError | None = None) -> dict:
-    """What a form partial shows: the submitted values (never secrets) and errors per field."""
+def form_state(error: DomainError | None = None, fields: dict | None = None) -> dict:
+    """What a form partial shows: the submitted values (never secrets) and errors per field.
+    ``fields`` names this form's field for an error code where it differs (e.g. "current_pin")."""
     values = {k: v for k, v in request.form.items() if k not in SECRET_FIELDS}
     if error is None:
         return {"values": values, "errors": {}, "message": None}
     errors = {e["field"]: e["message"] for e in error.errors if isinstance(e, dict) and "field" in e}
-    field = FIELD_BY_CODE.get(error.code)
+    field = (fields or {}).get(error.code) or FIELD_BY_CODE.get(error.code)
     if field:  # the message belongs next to that field; the wrong-PIN detail counts the attempts left
         errors.setdefault(
             field, error.detail if error.code == "invalid_pin" else FRIENDLY.get(error.code, error.detail)
@@ -110,15 +116,29 @@ def form_state(error: DomainError | None = None) -> dict:
     return {"values": values, "errors": errors, "message": FRIENDLY.get(error.code, error.detail)}
 
 
-def form_failed(error: DomainError, name: str, partial: str, page_view, **context) -> Response:
+def form_failed(error: DomainError, name: str, partial: str, page_view, fields=None, **context) -> Response:
     """Re-render the failed form next to its errors: the partial for HTMX, the whole page otherwise."""
     if error.code in NOT_FORM_ERRORS:
         raise error
-    state = form_state(error)
+    state = form_state(error, fields)
     status = status_of(error)
     if is_htmx():
         return fragment(partial, status, form=state, **context)
     return page_view(forms={name: state}, status=status)
+
+
+def action_failed(error: DomainError, name: str, page_view, message: str | None = None, events=()) -> Response:
+    """A refused button with no field to stand next to: HTMX keeps the page and shows the reason in a
+    toast (plus refresh events, e.g. for a recorded decline); a plain post gets the page with the message."""
+    if error.code in NOT_FORM_ERRORS:
+        raise error
+    named = [f"{e['field'].capitalize()}: {e['message']}" for e in error.errors if isinstance(e, dict) and "field" in e]
+    message = message or "; ".join(named) or FRIENDLY.get(error.code, error.detail)
+    if is_htmx():
+        response = make_response("", status_of(error))
+        response.headers["HX-Reswap"] = "none"
+        return hx_trigger(response, message, level="error", events=events)
+    return page_view(forms={name: {"values": {}, "errors": {}, "message": message}}, status=status_of(error))
 
 
 def parse_amount(name: str = "amount") -> int:

@@ -65,6 +65,13 @@ def test_customer_journey(visitor, live_server):
     expect(page.locator("#withdraw-pin-error")).to_contain_text("2 attempt(s) remaining")
     me.shoot("account-wrong-pin")
 
+    # Change the PIN (the wrong one above left 2 attempts; the right one resets the count)
+    page.get_by_label("Current PIN").fill(PIN)
+    page.get_by_label("New PIN").fill("8642")
+    page.get_by_role("button", name="Change PIN").click()
+    expect(page.locator("#toasts")).to_contain_text("PIN changed.")
+    expect(page.get_by_label("Current PIN")).to_have_value("")
+
     # Transfer to Bob: lookup as you type, confirmation step, PIN
     page.get_by_role("link", name="Transfer from this account").click()
     expect(page.get_by_role("heading", name="Send money")).to_be_visible()
@@ -76,7 +83,7 @@ def test_customer_journey(visitor, live_server):
     page.get_by_role("button", name="Review transfer").click()
     expect(page.get_by_role("heading", name="Check and confirm")).to_be_visible()
     me.shoot("transfer-confirm")
-    page.get_by_label("PIN of the sending account").fill(PIN)
+    page.get_by_label("PIN of the sending account").fill("8642")  # the PIN changed above
     page.get_by_role("button", name="Confirm transfer").click()
     expect(page.get_by_role("heading", name="Transfer sent")).to_be_visible()
     expect(page.locator(".receipt .balance")).to_have_text("$375.00")
@@ -113,3 +120,34 @@ def test_customer_journey(visitor, live_server):
     expect(page).to_have_url(live_server.url + "/login")
 
     assert me.watch.unexpected(allow=[r"status of 403"]) == []  # the wrong PIN above answers 403
+
+
+def test_customer_closes_an_empty_account_but_not_a_funded_one(visitor, live_server):
+    dana = live_server.user("Dana Scully")
+    funded = live_server.account(dana, 2_000)
+    empty = live_server.account(dana, type="savings")
+    me = visitor("closing")
+    page = me.page
+    me.login(dana.email)
+
+    # A funded account refuses, with the reason where the button was
+    me.goto(f"/accounts/{funded.id}")
+    page.get_by_text("Close this account").click()
+    page.get_by_role("button", name=f"Yes, close account {funded.number}").click()
+    expect(page.get_by_role("alert")).to_contain_text("Only an account with a zero balance can be closed.")
+    me.shoot("account-close-refused")
+
+    # The empty one closes: the page shows it closed, without money forms, and without a reload
+    me.goto(f"/accounts/{empty.id}")
+    me.mark_document()
+    page.get_by_text("Close this account").click()
+    me.shoot("account-close-confirm")
+    page.get_by_role("button", name=f"Yes, close account {empty.number}").click()
+    expect(page.locator("#toasts")).to_contain_text(f"Account {empty.number} is closed.")
+    expect(page.locator("#account-summary")).to_contain_text("Closed")
+    expect(page.get_by_role("button", name="Deposit")).to_have_count(0)
+    expect(page.get_by_role("button", name="Change PIN")).to_have_count(0)
+    assert me.same_document()
+    me.shoot("account-closed")
+
+    assert me.watch.unexpected(allow=[r"status of 409"]) == []  # the refused close above

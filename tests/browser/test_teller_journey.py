@@ -69,6 +69,23 @@ def test_teller_journey(visitor, live_server):
     expect(page.get_by_role("button", name=f"Freeze account {checking.number}")).to_be_visible()
     assert me.same_document()
 
+    # Reverse the $50.00 payout from the account's history: balance and history refresh in place
+    page.locator("#customer-panel").get_by_role("link", name=checking.number).click()
+    expect(page.get_by_role("link", name="Back to the customer")).to_be_visible()
+    me.mark_document()
+    expect(page.locator("#history-rows tr").first).to_contain_text("Withdrawal")
+    payout = page.locator("#history-rows details").first  # the newest line's action: the payout
+    payout.locator("summary").click()
+    payout.get_by_label("Reason (optional)").fill("Paid out twice by mistake")
+    me.shoot("account-reverse")
+    payout.get_by_role("button", name="Reverse entry").click()
+    expect(page.locator("#toasts")).to_contain_text("$50.00 moved back")
+    expect(page.locator("#account-balance")).to_have_text("$300.00")
+    expect(page.locator("#history-rows tr").first).to_contain_text("Paid out twice by mistake")
+    expect(page.locator("#history-rows")).to_contain_text("Reversed")
+    assert me.same_document()
+    me.shoot("account-reversed")
+
     # The teller may not use the admin pages
     response = me.goto("/admin")
     assert response.status == 403

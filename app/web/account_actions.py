@@ -1,0 +1,92 @@
+"""Actions on the account page besides moving money: change the PIN, close the account, and (staff)
+reverse a posted history line."""
+
+from __future__ import annotations
+
+from flask import Blueprint, request, url_for
+
+from app.auth import require_actor, services
+from app.extensions import limiter
+from app.ratelimit import limit_from, user_or_ip_key
+from app.web.accounts import detail_page
+from app.web.helpers import action_failed, done, form_failed, idempotent_form, optional, settled
+from entities.errors import DomainError
+from entities.money import format_cents
+
+bp = Blueprint("account_actions", __name__)
+
+# A wrong or locked PIN belongs next to the "current PIN" field of this form.
+PIN_FIELDS = {"invalid_pin": "current_pin", "account_locked": "current_pin"}
+REVERSAL_DECLINED = "The account no longer holds enough to give this back. The declined reversal is recorded."
+
+
+def _page_view(account_id: int):
+    return lambda **kw: detail_page(account_id, **kw)
+
+
+@bp.post("/accounts/<int:account_id>/pin")
+def change_pin(account_id: int):
+    actor = require_actor()
+    account = services().accounts.get(actor, account_id)
+    try:
+        services().accounts.change_pin(
+            actor, account_id, request.form.get("current_pin", ""), request.form.get("new_pin", "")
+        )
+    except DomainError as error:
+        return form_failed(
+            error,
+            "pin",
+            "partials/accounts/_pin_form.html",
+            _page_view(account_id),
+            fields=PIN_FIELDS,
+            account=account,
+        )
+    return done(
+        "PIN changed. Use the new PIN from now on.",
+        url_for("accounts.detail", account_id=account_id),
+        partial="partials/accounts/_pin_form.html",
+        account=account,
+        form={},
+    )
+
+
+@bp.post("/accounts/<int:account_id>/close")
+def close(account_id: int):
+    actor = require_actor()
+    account = services().accounts.get(actor, account_id)
+    try:
+        account = services().accounts.close(actor, account_id)
+    except DomainError as error:
+        return form_failed(
+            error, "close", "partials/accounts/_close_form.html", _page_view(account_id), account=account
+        )
+    # The whole page changes (status, no more money forms): the detail fragment reloads itself.
+    return done(
+        f"Account {account.number} is closed.",
+        url_for("accounts.detail", account_id=account_id),
+        events=["account-changed"],
+    )
+
+
+@bp.post("/accounts/<int:account_id>/entries/<int:entry_id>/reverse")
+@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+def reverse(account_id: int, entry_id: int):
+    """Staff: reverse one history line of the account being viewed (the service refuses customers)."""
+    actor = require_actor()
+    account = services().accounts.get(actor, account_id)
+    try:
+        entry = settled(services().ledger.reverse(actor, entry_id, optional("reason"), idempotent_form()))
+    except DomainError as error:
+        recorded = "entry_id" in error.extra  # a decline was written to the ledger: show it in the history
+        return action_failed(
+            error,
+            "reverse",
+            _page_view(account_id),
+            message=REVERSAL_DECLINED if error.code == "insufficient_funds" else None,
+            events=["balance-changed"] if recorded else (),
+        )
+    if entry is None:
+        message = "That form was already submitted; nothing was moved twice."
+    else:
+        message = f"Reversed entry #{entry_id}: {format_cents(entry.amount_cents, account.currency)} moved back."
+    return done(message, url_for("accounts.detail", account_id=account_id), events=["balance-changed"])
