@@ -120,54 +120,41 @@ def _moved(account, entry, verb: str):
 @bp.post("/accounts/<int:account_id>/deposit")
 @limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
 def deposit(account_id: int):
-    actor = require_actor()
-    account = services().accounts.get(actor, account_id)
-    try:
-        entry = settled(
-            services().ledger.deposit(actor, account_id, parse_amount(), optional("memo"), idempotent_form())
-        )
-    except DomainError as error:
-        return form_failed(
-            error,
-            "deposit",
-            "partials/accounts/_deposit_form.html",
-            lambda **kw: detail_page(account_id, **kw),
-            account=account,
-        )
-    return done(
-        _moved(account, entry, "Deposited"),
-        url_for("accounts.detail", account_id=account_id),
-        events=["balance-changed"],
-        partial="partials/accounts/_deposit_form.html",
-        account=account,
-        form={},
+    return _cash(
+        account_id,
+        "deposit",
+        "Deposited",
+        lambda actor: services().ledger.deposit(actor, account_id, parse_amount(), optional("memo"), idempotent_form()),
     )
 
 
 @bp.post("/accounts/<int:account_id>/withdraw")
 @limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
 def withdraw(account_id: int):
+    return _cash(
+        account_id,
+        "withdraw",
+        "Withdrew",
+        lambda actor: services().ledger.withdraw(
+            actor, account_id, parse_amount(), request.form.get("pin", ""), optional("memo"), idempotent_form()
+        ),
+    )
+
+
+def _cash(account_id: int, form_name: str, verb: str, move):
+    """A deposit or withdrawal form: one service call, then the form again (or the page) with a toast."""
     actor = require_actor()
     account = services().accounts.get(actor, account_id)
+    partial = f"partials/accounts/_{form_name}_form.html"
     try:
-        entry = settled(
-            services().ledger.withdraw(
-                actor, account_id, parse_amount(), request.form.get("pin", ""), optional("memo"), idempotent_form()
-            )
-        )
+        entry = settled(move(actor))
     except DomainError as error:
-        return form_failed(
-            error,
-            "withdraw",
-            "partials/accounts/_withdraw_form.html",
-            lambda **kw: detail_page(account_id, **kw),
-            account=account,
-        )
+        return form_failed(error, form_name, partial, lambda **kw: detail_page(account_id, **kw), account=account)
     return done(
-        _moved(account, entry, "Withdrew"),
+        _moved(account, entry, verb),
         url_for("accounts.detail", account_id=account_id),
         events=["balance-changed"],
-        partial="partials/accounts/_withdraw_form.html",
+        partial=partial,
         account=account,
         form={},
     )
