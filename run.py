@@ -8,6 +8,7 @@ import sys
 from gunicorn.app.base import BaseApplication
 
 from app import create_app
+from app.config import ConfigError
 
 
 class CorebankServer(BaseApplication):
@@ -25,7 +26,11 @@ class CorebankServer(BaseApplication):
 
 
 def main() -> int:
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as error:
+        print(f"refusing to start: {error}", file=sys.stderr)
+        return 2
     workers = int(app.config["WORKERS"])
     if workers > 1 and app.config["RATELIMIT_STORAGE_URI"].startswith("memory://"):
         print(
