@@ -165,14 +165,7 @@ class LedgerService:
         ``declined_for`` is a decline the caller has already decided on (e.g. a frozen card)."""
         counterparty = credit if on_account is debit else debit
         counterparty_id = None if counterparty.is_system else counterparty.id
-        if declined_for is not None:
-            error = declined_for
-        elif pin is not None and on_account.pin_locked:
-            error = AccountLocked()
-        else:
-            if pin is not None:
-                check_pin(uow, actor, on_account, pin, self.settings.pin_pepper, str(kind))
-            error = _decline_reason(kind, debit, credit, amount_cents)
+        error = declined_for or self._check(uow, actor, kind, debit, credit, amount_cents, on_account, pin)
         if error is None:
             entry = post_between(
                 kind,
@@ -220,6 +213,15 @@ class LedgerService:
         if error is not None:
             raise error
         return entry
+
+    def _check(self, uow, actor, kind, debit: Account, credit: Account, amount_cents, on_account, pin):
+        """The decline this movement earns, or None. Order: PIN lock, PIN (a wrong one is
+        committed and raised by check_pin), account status, funds."""
+        if pin is not None:
+            if on_account.pin_locked:
+                return AccountLocked()
+            check_pin(uow, actor, on_account, pin, self.settings.pin_pepper, str(kind))
+        return _decline_reason(kind, debit, credit, amount_cents)
 
     def get_entry(self, actor: Actor, entry_id: int) -> JournalEntry:
         """One journal entry; a customer sees only entries touching their own accounts."""
