@@ -49,24 +49,31 @@ def _row(user, message: str):
 
 @bp.post("/admin/users/<int:user_id>/role")
 def set_role(user_id: int):
-    actor = require_actor()
-    try:
-        user = services().admin.set_role(actor, user_id, request.form.get("role", ""))
-    except DomainError as error:
-        target = services().admin.get_user(actor, user_id)
-        return form_failed(error, "role", "partials/admin/_user_row.html", _page, user=target, roles=ROLES)
-    return _row(user, f"{user.full_name} is now {user.role}. Their sessions were signed out.")
+    return _user_action(
+        user_id,
+        lambda actor: services().admin.set_role(actor, user_id, request.form.get("role", "")),
+        lambda user: f"{user.full_name} is now {user.role}. Their sessions were signed out.",
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/lock")
 def lock_user(user_id: int):
+    return _user_action(
+        user_id,
+        lambda actor: services().admin.lock(actor, user_id),
+        lambda user: f"{user.full_name} is locked and signed out everywhere.",
+    )
+
+
+def _user_action(user_id: int, change, message):
+    """One admin change to a user's row; a refusal re-renders the row with the error."""
     actor = require_actor()
     try:
-        user = services().admin.lock(actor, user_id)
+        user = change(actor)
     except DomainError as error:
         target = services().admin.get_user(actor, user_id)
         return form_failed(error, "role", "partials/admin/_user_row.html", _page, user=target, roles=ROLES)
-    return _row(user, f"{user.full_name} is locked and signed out everywhere.")
+    return _row(user, message(user))
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")
