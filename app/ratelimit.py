@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, g, request
 
 from entities.users import normalize_email
 
@@ -39,10 +39,13 @@ def limit_from(name: str):
 def _login_target_locked() -> bool:
     """A locked user's attempts are answered 423 without a password check, so they
     skip the login limits: the lockout answers before the limiter (SPEC section 2)."""
-    email = login_email_key()
-    if not email.startswith("email:"):
-        return False
-    return current_app.extensions["corebank"].identity.is_locked(email.removeprefix("email:"))
+    # Both login limits ask; look the user up once per request.
+    if "login_target_locked" not in g:
+        email = login_email_key()
+        g.login_target_locked = email.startswith("email:") and current_app.extensions["corebank"].identity.is_locked(
+            email.removeprefix("email:")
+        )
+    return g.login_target_locked
 
 
 def login_limits(view):
