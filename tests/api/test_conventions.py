@@ -160,26 +160,42 @@ def test_successful_responses_are_plain_json_with_security_headers(client, targe
 def test_no_error_leaks_internals_across_a_sweep_of_bad_requests(client, targets):
     headers, _, account = targets
     sweep = [
-        client.get("/api/v1/me"),
-        client.get("/api/v1/me", headers={"Authorization": "Bearer " + "A" * 3000}),
-        client.post("/api/v1/auth/login", json={"email": ["list"], "password": {"a": 1}}),
-        client.post("/api/v1/auth/register", json={"email": "x" * 300, "password": "p" * 12, "full_name": "n"}),
-        client.post("/api/v1/auth/refresh", json={"refresh_token": "x" * 5000}),
-        client.post("/api/v1/accounts", json={"type": "checking", "pin": "1234", "owner_id": 2**63}, headers=headers),
-        client.post(
-            f"/api/v1/accounts/{account['id']}/deposits", json={"amount_cents": 1, "memo": "x" * 141}, headers=headers
+        (client.get("/api/v1/me"), 401),
+        (client.get("/api/v1/me", headers={"Authorization": "Bearer " + "A" * 3000}), 401),
+        (client.post("/api/v1/auth/login", json={"email": ["list"], "password": {"a": 1}}), 422),
+        (client.post("/api/v1/auth/register", json={"email": "x" * 300, "password": "p" * 12, "full_name": "n"}), 422),
+        (client.post("/api/v1/auth/refresh", json={"refresh_token": "x" * 5000}), 422),
+        (
+            client.post(
+                "/api/v1/accounts", json={"type": "checking", "pin": "1234", "owner_id": 2**63}, headers=headers
+            ),
+            422,
         ),
-        client.post(
-            f"/api/v1/accounts/{account['id']}/deposits", json={"amount_cents": 1, "memo": "\x00"}, headers=headers
+        (
+            client.post(
+                f"/api/v1/accounts/{account['id']}/deposits",
+                json={"amount_cents": 1, "memo": "x" * 141},
+                headers=headers,
+            ),
+            422,
         ),
-        client.post("/api/v1/transfers", json={"from_account_id": True, "to_account_number": 1}, headers=headers),
-        client.get("/api/v1/accounts/lookup?number=%00%00", headers=headers),
-        client.get("/api/v1/customers?q=%27%20OR%201=1--", headers=headers),
-        client.patch("/api/v1/me", json={"timezone": "Nowhere/Land"}, headers=headers),
-        client.patch("/api/v1/me", json={"full_name": "Bad\u0007Bell"}, headers=headers),
+        (
+            client.post(
+                f"/api/v1/accounts/{account['id']}/deposits", json={"amount_cents": 1, "memo": "\x00"}, headers=headers
+            ),
+            422,
+        ),
+        (
+            client.post("/api/v1/transfers", json={"from_account_id": True, "to_account_number": 1}, headers=headers),
+            422,
+        ),
+        (client.get("/api/v1/accounts/lookup?number=%00%00", headers=headers), 422),
+        (client.get("/api/v1/customers?q=%27%20OR%201=1--", headers=headers), 403),
+        (client.patch("/api/v1/me", json={"timezone": "Nowhere/Land"}, headers=headers), 422),
+        (client.patch("/api/v1/me", json={"full_name": "Bad\u0007Bell"}, headers=headers), 422),
     ]
-    for response in sweep:
-        assert 400 <= response.status_code < 500, (response.status_code, response.get_data(as_text=True)[:300])
+    for response, status in sweep:
+        assert response.status_code == status, (response.request.path, response.get_data(as_text=True)[:300])
         assert response.mimetype == PROBLEM_JSON
         text = response.get_data(as_text=True)
         assert not any(leak in text for leak in LEAKS), text
