@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app.config import PROJECT_ROOT, load_config
+from app.cache_control import init_app as init_cache_control
+from app.config import PROJECT_ROOT, load_config, private_folder
 from app.errors import register_error_handlers
 from app.extensions import csrf, limiter, talisman
 from app.logging_setup import configure_logging
@@ -37,7 +36,7 @@ def create_app(config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    private_folder(app.instance_path)
     app.config.update(load_config(app.instance_path))
     app.config.update(config or {})
     development = app.config["COREBANK_ENV"] != "production"
@@ -58,7 +57,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     configure_logging(app)
     init_request_id(app)
-    migrate(app.config["DATABASE_URL"])
+    init_cache_control(app)
+    migrate(app.config["DATABASE_URL"], app.config["AUDIT_KEY"])
     app.extensions["corebank"] = Services(service_settings(app.config))
 
     csrf.init_app(app)
@@ -96,17 +96,20 @@ def service_settings(config: dict) -> ServiceSettings:
         jwt_secret=config["JWT_SECRET"],
         pin_pepper=config["PIN_PEPPER"],
         card_keys=tuple(k.strip() for k in config["CARD_KEYS"].split(",") if k.strip()),
+        audit_key=config["AUDIT_KEY"],
         bcrypt_cost=int(config["BCRYPT_COST"]),
         lockout_minutes=int(config["LOCKOUT_MINUTES"]),
+        pin_unlocks_per_day=int(config["PIN_UNLOCKS_PER_DAY"]),
         access_token_minutes=int(config["ACCESS_TOKEN_MINUTES"]),
         refresh_token_days=int(config["REFRESH_TOKEN_DAYS"]),
     )
 
 
-def migrate(database_url: str) -> list[str]:
+def migrate(database_url: str, audit_key: str | None = None) -> list[str]:
+    """Apply pending migrations; ``audit_key`` lets the keyed-chain migration re-chain old records."""
     conn = db.connect(database_url)
     try:
-        return migrations.upgrade(conn)
+        return migrations.upgrade(conn, audit_key)
     finally:
         conn.close()
 

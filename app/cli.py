@@ -1,12 +1,14 @@
-"""flask db upgrade | create-admin | create-teller | verify | unlock | seed-demo."""
+"""flask db upgrade | create-admin | create-teller | verify | audit-checkpoint | unlock | seed-demo."""
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
 from flask import current_app
 
+from entities.audit import Checkpoint, InvalidCheckpoint
 from entities.errors import DomainError
 from entities.users import Actor, Role
 
@@ -32,6 +34,16 @@ def _create_staff(email: str, role: Role) -> None:
     click.echo(f"created {role} {user.email} (id {user.id})")
 
 
+def _read_checkpoint(handle) -> Checkpoint:
+    """A checkpoint file that cannot be read or is not a checkpoint is a usage error (exit 2):
+    the log is neither proved nor disproved, so it must not look like a verification result."""
+    try:
+        return Checkpoint.from_json(handle.read())
+    except (InvalidCheckpoint, UnicodeDecodeError, OSError) as error:
+        message = f"{handle.name}: not a usable checkpoint ({error})"
+        raise click.BadParameter(message, param_hint="--checkpoint") from None
+
+
 def register_cli(app) -> None:
     @app.cli.group()
     def db():
@@ -42,7 +54,7 @@ def register_cli(app) -> None:
         """Apply pending migrations."""
         from app import migrate
 
-        applied = migrate(current_app.config["DATABASE_URL"])
+        applied = migrate(current_app.config["DATABASE_URL"], current_app.config["AUDIT_KEY"])
         click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
 
     @app.cli.command("create-admin")
@@ -58,14 +70,26 @@ def register_cli(app) -> None:
         _create_staff(email, Role.TELLER)
 
     @app.cli.command("verify")
-    def verify():
-        """Verify the ledger and the audit chain; exits 1 when any check fails."""
-        checks = _services().verification.run()
+    @click.option(
+        "--checkpoint",
+        "checkpoint_file",
+        type=click.File("r"),
+        help="a checkpoint from audit-checkpoint: also prove the log still holds its records unchanged",
+    )
+    def verify(checkpoint_file):
+        """Verify the ledger and the audit chain; exits 1 when any check fails, 2 on an unusable checkpoint."""
+        checkpoint = _read_checkpoint(checkpoint_file) if checkpoint_file else None
+        checks = _services().verification.run(checkpoint)
         for check in checks:
             status = "PASS" if check.passed else "FAIL"
-            click.echo(f"{status}  {check.name:<26} checked={check.checked} failures={check.failures} {check.detail}")
+            click.echo(f"{status}  {check.name:<30} checked={check.checked} failures={check.failures} {check.detail}")
         if not all(c.passed for c in checks):
             sys.exit(1)
+
+    @app.cli.command("audit-checkpoint")
+    def audit_checkpoint():
+        """Print a JSON checkpoint {count, last_id, head} of the audit chain; keep it outside the database."""
+        click.echo(json.dumps(_services().verification.checkpoint().to_dict()))
 
     @app.cli.command("unlock")
     @click.option("--email", help="clear this user's login lock")

@@ -3,6 +3,7 @@ weak secrets; development generates them once into the instance folder (0600).""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import secrets
@@ -12,7 +13,7 @@ from cryptography.fernet import Fernet
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "CARD_KEYS")
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "CARD_KEYS", "AUDIT_KEY")
 MIN_SECRET_LENGTH = 32
 
 
@@ -52,6 +53,7 @@ def load_config(instance_path: str | Path) -> dict:
         "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
         "BCRYPT_COST": _int("BCRYPT_COST", 12, 4),
         "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 30, 1),
+        "PIN_UNLOCKS_PER_DAY": _int("PIN_UNLOCKS_PER_DAY", 3, 0),
         "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
         "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),
@@ -73,7 +75,7 @@ def load_config(instance_path: str | Path) -> dict:
 def _secrets(env: str, instance_path: Path) -> dict:
     found = {name: os.environ.get(name, "").strip() for name in SECRET_NAMES}
     if env == "production":
-        for name in ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER"):
+        for name in ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "AUDIT_KEY"):
             if len(found[name]) < MIN_SECRET_LENGTH:
                 raise ConfigError(
                     f"{name} is missing or weak: production needs at least {MIN_SECRET_LENGTH} characters"
@@ -103,18 +105,47 @@ def check_card_keys(value: str) -> list[str]:
 
 
 def _instance_secrets(instance_path: Path) -> dict:
-    """Development secrets, generated once and kept in instance/secrets.json (mode 0600)."""
+    """Development secrets, generated once and kept in instance/secrets.json (mode 0600). A file
+    written by an earlier version lacks the newer names (AUDIT_KEY): they are added to it, and the
+    values already there are kept. A lock beside the file makes concurrent starts agree on one set."""
     path = instance_path / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    instance_path.mkdir(parents=True, exist_ok=True)
-    values = {
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "JWT_SECRET": secrets.token_urlsafe(48),
-        "PIN_PEPPER": secrets.token_urlsafe(48),
-        "CARD_KEYS": Fernet.generate_key().decode(),
-    }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    private_folder(instance_path)
+    lock = os.open(instance_path / "secrets.json.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        values = json.loads(path.read_text()) if path.exists() else {}
+        missing = [name for name in SECRET_NAMES if not values.get(name)]
+        if missing:
+            values.update({name: _new_secret(name) for name in missing})
+            _write_private(path, values)
+        return values
+    finally:
+        os.close(lock)  # closing the descriptor releases the flock
+
+
+def private_folder(path: str | Path) -> Path:
+    """The instance folder (secrets, the default database): only the server's user may enter it
+    (0700), whatever the umask, and tightened if an earlier start left it open (SPEC section 2)."""
+    folder = Path(path)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(folder, 0o700)
+    secrets_file = folder / "secrets.json"
+    if secrets_file.exists():
+        os.chmod(secrets_file, 0o600)
+    return folder
+
+
+def _new_secret(name: str) -> str:
+    return Fernet.generate_key().decode() if name == "CARD_KEYS" else secrets.token_urlsafe(48)
+
+
+def _write_private(path: Path, values: dict) -> None:
+    """Replace ``path`` atomically with a file only its owner can read (0600 from its creation)."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(values, handle)
-    return values
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path)

@@ -39,7 +39,7 @@ def limit_from(name: str):
 def _login_target_locked() -> bool:
     """A locked user's attempts are answered 423 without a password check, so they
     skip the login limits: the lockout answers before the limiter (SPEC section 2)."""
-    # Both login limits ask; look the user up once per request.
+    # Every login limit asks; look the user up once per request.
     if "login_target_locked" not in g:
         email = login_email_key()
         g.login_target_locked = email.startswith("email:") and current_app.extensions["corebank"].identity.is_locked(
@@ -48,14 +48,36 @@ def _login_target_locked() -> bool:
     return g.login_target_locked
 
 
+def _login_target_unlocked() -> bool:
+    return not _login_target_locked()
+
+
 def login_limits(view):
-    """Login: RATELIMIT_LOGIN per client IP and RATELIMIT_LOGIN_EMAIL per email."""
+    """Login, API and web form alike (shared scopes: one budget each): RATELIMIT_LOGIN per client IP
+    and RATELIMIT_LOGIN_EMAIL per email for attempts on users who are not locked; attempts on a locked
+    user skip those (they hear 423 first) but are not free: RATELIMIT_DEFAULT per client IP."""
     from app.extensions import limiter
 
-    view = limiter.limit(
-        limit_from("RATELIMIT_LOGIN_EMAIL"), key_func=login_email_key, exempt_when=_login_target_locked
+    view = limiter.shared_limit(
+        limit_from("RATELIMIT_LOGIN_EMAIL"),
+        scope="login-email",
+        key_func=login_email_key,
+        exempt_when=_login_target_locked,
     )(view)
-    return limiter.limit(limit_from("RATELIMIT_LOGIN"), key_func=ip_key, exempt_when=_login_target_locked)(view)
+    view = limiter.shared_limit(
+        limit_from("RATELIMIT_LOGIN"), scope="login-ip", key_func=ip_key, exempt_when=_login_target_locked
+    )(view)
+    return limiter.shared_limit(
+        limit_from("RATELIMIT_DEFAULT"), scope="login-locked-ip", key_func=ip_key, exempt_when=_login_target_unlocked
+    )(view)
+
+
+def money_limit(view):
+    """Money movement: RATELIMIT_MONEY per user, one budget shared by every money-moving request
+    (API and web: deposits, withdrawals, transfers, card purchases, teller cash, reversals)."""
+    from app.extensions import limiter
+
+    return limiter.shared_limit(limit_from("RATELIMIT_MONEY"), scope="money", key_func=user_or_ip_key)(view)
 
 
 def lookup_limit(view):

@@ -134,7 +134,8 @@ def history_phase(workdir: Path, postings: int, requests: int = 200) -> dict:
     http.close()
     server.stop()
     started = time.perf_counter()
-    added = bulk.add_entries(server.database_url.removeprefix("sqlite:///"), account["id"], vault_id, postings // 2 - 1)
+    database = server.database_url.removeprefix("sqlite:///")
+    added = bulk.add_entries(database, account["id"], vault_id, postings // 2 - 1, server.env["AUDIT_KEY"])
     generated_s = time.perf_counter() - started
     started = time.perf_counter()
     verify = server.flask("verify")

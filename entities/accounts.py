@@ -55,6 +55,10 @@ class Account:
     def is_system(self) -> bool:
         return self.type == AccountType.SYSTEM
 
+    def is_owned_by(self, user_id: int | None) -> bool:
+        """The user holds this account (system accounts belong to nobody)."""
+        return user_id is not None and not self.is_system and self.owner_id == user_id
+
 
 def luhn_check_digit(digits: str) -> str:
     total = 0

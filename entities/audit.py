@@ -1,12 +1,17 @@
-"""Audit records, chained by SHA-256 so edits behind the application's back show."""
+"""Audit records, chained by HMAC-SHA256 under a server key so edits behind the application's back
+show, and checkpoints of the chain that catch what a key cannot (deleting the newest records)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 GENESIS_HASH = "0" * 64
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
 
 
 @dataclass
@@ -46,5 +51,58 @@ class AuditRecord:
             ensure_ascii=True,
         )
 
-    def compute_hash(self) -> str:
+    def compute_hash(self, key: bytes) -> str:
+        """HMAC-SHA256 of the canonical form: without the key nobody can forge or re-chain a record."""
+        if not key:
+            raise ValueError("the audit chain needs a key")
+        keyed = _keyed(key).copy()  # the key's pads once, not once per record: verification hashes them all
+        keyed.update(self.canonical().encode())
+        return keyed.hexdigest()
+
+    def legacy_hash(self) -> str:
+        """The unkeyed SHA-256 of chains written before AUDIT_KEY; only the re-chain migration reads it."""
         return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _keyed(key: bytes):
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
+class InvalidCheckpoint(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The chain as it stood: ``count`` records, the newest ``last_id`` with hash ``head``.
+    An empty log is ``(0, 0, GENESIS_HASH)``."""
+
+    count: int
+    last_id: int
+    head: str
+
+    def to_dict(self) -> dict:
+        return {"count": self.count, "last_id": self.last_id, "head": self.head}
+
+    @classmethod
+    def from_dict(cls, data) -> Checkpoint:
+        if not isinstance(data, dict) or set(data) != {"count", "last_id", "head"}:
+            raise InvalidCheckpoint('a checkpoint is a JSON object with exactly "count", "last_id" and "head"')
+        count, last_id, head = data["count"], data["last_id"], data["head"]
+        for name, value in (("count", count), ("last_id", last_id)):
+            if type(value) is not int or value < 0:
+                raise InvalidCheckpoint(f"{name} must be a non-negative integer")
+        if not isinstance(head, str) or not _HEX64.match(head):
+            raise InvalidCheckpoint("head must be 64 lowercase hex digits")
+        if (count == 0) != (last_id == 0) or count > last_id or (count == 0 and head != GENESIS_HASH):
+            raise InvalidCheckpoint("count, last_id and head do not describe a possible chain")
+        return cls(count, last_id, head)
+
+    @classmethod
+    def from_json(cls, text: str) -> Checkpoint:
+        try:
+            data = json.loads(text)
+        except ValueError:
+            raise InvalidCheckpoint("not valid JSON") from None
+        return cls.from_dict(data)

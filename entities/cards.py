@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from entities.accounts import random_luhn_number
-from entities.errors import ValidationFailed
+from entities.text import clean_text
 
 PAN_LENGTH = 16
 CVV_LENGTH = 3
@@ -38,9 +38,9 @@ class Card:
     expiry_year: int
     status: CardStatus = CardStatus.ACTIVE
     created_at: str = ""
-    # Fernet tokens: never serialised, never logged (kept out of repr).
+    # A Fernet token: never serialised, never logged (kept out of repr). The CVV has no field:
+    # it is never stored, not even encrypted (PCI DSS v4 3.3.1.2); only IssuedCard carries it, once.
     pan_encrypted: str = field(default="", repr=False)
-    cvv_encrypted: str = field(default="", repr=False)
 
     @property
     def masked_pan(self) -> str:
@@ -79,10 +79,5 @@ def mask_pan(last4: str) -> str:
 
 
 def check_merchant(merchant) -> str:
-    """1 to 100 printable characters after trimming."""
-    text = merchant.strip() if isinstance(merchant, str) else ""
-    if not 1 <= len(text) <= MAX_MERCHANT or not text.isprintable():
-        raise ValidationFailed(
-            errors=[{"field": "merchant", "message": f"must be 1 to {MAX_MERCHANT} printable characters"}]
-        )
-    return text
+    """Free text (SPEC section 2): 1 to 100 characters after trimming, nothing hidden."""
+    return clean_text(merchant, "merchant", MAX_MERCHANT)

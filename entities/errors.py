@@ -29,6 +29,11 @@ UserLocked = _error("UserLocked", "user_locked", "User is locked")
 AccountLocked = _error("AccountLocked", "account_locked", "Account is locked")
 InvalidPin = _error("InvalidPin", "invalid_pin", "Invalid PIN")
 Forbidden = _error("Forbidden", "forbidden", "Forbidden")
+# Separation of duties (SPEC section 1): staff never use a staff power on their own money.
+OwnAccount = _error("OwnAccount", "own_account", "Staff cannot use staff powers on their own accounts or user")
+UnlockLimit = _error(
+    "UnlockLimit", "unlock_limit", "This account's PIN lock was lifted too often today; an admin must unlock it"
+)
 NotFound = _error("NotFound", "not_found", "Not found")
 EmailTaken = _error("EmailTaken", "email_taken", "Email already registered")
 InsufficientFunds = _error("InsufficientFunds", "insufficient_funds", "Insufficient funds")
@@ -45,3 +50,26 @@ IdempotencyKeyReused = _error(
 )
 RequestInProgress = _error("RequestInProgress", "request_in_progress", "Request in progress")
 Conflict = _error("Conflict", "conflict", "Conflict")
+UnsupportedMediaType = _error(
+    "UnsupportedMediaType", "unsupported_media_type", "Request bodies must be application/json"
+)
+
+
+class FieldErrors:
+    """Collects the errors of several field checks, so that one validation error lists every
+    offending field at once (SPEC section 9) instead of only the first."""
+
+    def __init__(self):
+        self.errors: list[dict] = []
+
+    def check(self, rule, *args, **kwargs):
+        """``rule(*args)``'s result, or None after recording its field errors."""
+        try:
+            return rule(*args, **kwargs)
+        except ValidationFailed as error:
+            self.errors.extend(error.errors)
+            return None
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationFailed(errors=self.errors)

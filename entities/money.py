@@ -8,8 +8,12 @@ from entities.errors import ValidationFailed
 
 MIN_AMOUNT_CENTS = 1
 MAX_AMOUNT_CENTS = 10**12
-# 11 whole digits reach MAX_AMOUNT_CENTS (10**12 cents = 10,000,000,000.00); check_amount_cents bounds it.
-_DECIMAL = re.compile(r"^\s*(\d{1,11})(?:\.(\d{1,2}))?\s*$")
+# A web amount (SPEC section 4): ASCII digits only, an optional leading "$", thousands separators
+# only in groups of three, at most two decimals after a point. Anything else is refused, never guessed.
+_AMOUNT = re.compile(r"\$?(?P<whole>[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<cents>[0-9]{1,2}))?", re.ASCII)
+_TOO_PRECISE = re.compile(r"\$?(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)\.[0-9]{3,}", re.ASCII)
+_MONEY_FORM = "enter an amount such as 12.50 or $1,234.50"
+_MAX_WHOLE_DIGITS = len(str(MAX_AMOUNT_CENTS // 100))
 
 
 def check_amount_cents(value, field: str = "amount_cents") -> int:
@@ -24,14 +28,30 @@ def check_amount_cents(value, field: str = "amount_cents") -> int:
 
 
 def parse_decimal_amount(text: str | None, field: str = "amount") -> int:
-    """Parse a form amount such as "12.50" into cents exactly (no float)."""
-    match = _DECIMAL.match((text or "").replace(",", ""))
-    if not match:
+    """Parse a form amount such as "12.50" or "$1,234.50" into cents exactly (never through float)."""
+    raw = (text or "").strip(" \t")
+    match = _AMOUNT.fullmatch(raw)
+    if match is None:
+        if _TOO_PRECISE.fullmatch(raw):
+            raise ValidationFailed(errors=[{"field": field, "message": "at most two decimals after the point"}])
+        if "," in raw:
+            message = f"{_MONEY_FORM}: commas only between groups of three digits, a point before the cents"
+        else:
+            message = _MONEY_FORM
+        raise ValidationFailed(errors=[{"field": field, "message": message}])
+    whole = match["whole"].replace(",", "").lstrip("0") or "0"
+    cents = (match["cents"] or "").ljust(2, "0")
+    # Compare digit counts first: int() of a 5,000-digit string would itself raise.
+    amount_cents = int(whole + cents) if len(whole) <= _MAX_WHOLE_DIGITS else MAX_AMOUNT_CENTS + 1
+    if amount_cents < MIN_AMOUNT_CENTS:
         raise ValidationFailed(
-            errors=[{"field": field, "message": "enter an amount such as 12.50 (at most two decimals)"}]
+            errors=[{"field": field, "message": f"must be at least {format_cents(MIN_AMOUNT_CENTS)}"}]
         )
-    whole, frac = match.group(1), (match.group(2) or "").ljust(2, "0")
-    return check_amount_cents(int(whole) * 100 + int(frac), field)
+    if amount_cents > MAX_AMOUNT_CENTS:
+        raise ValidationFailed(
+            errors=[{"field": field, "message": f"must be at most {format_cents(MAX_AMOUNT_CENTS)}"}]
+        )
+    return amount_cents
 
 
 def format_cents(cents: int, currency: str = "USD") -> str:

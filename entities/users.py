@@ -5,12 +5,16 @@ from __future__ import annotations
 import enum
 import re
 import unicodedata
+import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from entities.errors import ValidationFailed
+from entities.text import clean_text, hidden_character
 
 MAX_FAILED_LOGINS = 5
+MAX_FULL_NAME = 100
+EMAIL_HIDDEN_MESSAGE = "must not contain spaces, control or invisible characters"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 
 
@@ -69,25 +73,50 @@ class Actor:
 
 
 def normalize_email(raw) -> str:
-    email = unicodedata.normalize("NFKC", str(raw or "")).strip().lower()
+    """The standard-library half of the email rule, enough for keys and look-ups (rate limits,
+    staff search): no whitespace or hidden character anywhere (not even at the ends), NFKC (so
+    full-width and other compatibility forms fold, as they always have here), lower case (emails
+    are unique case-insensitively), a plausible shape, punycode domains read as Unicode as the
+    email library does. services/emails.py adds the full syntax check for what is stored."""
+    email = fold_email(raw)
     if len(email) > 254 or not _EMAIL.match(email):
         raise ValidationFailed(errors=[{"field": "email", "message": "must be a valid email address"}])
-    return email
+    local, domain = email.rsplit("@", 1)
+    return f"{local}@{_unicode_domain(domain)}"
+
+
+def fold_email(raw) -> str:
+    """``raw`` refused if it holds whitespace or a hidden character, else NFKC and lower case."""
+    email = raw if isinstance(raw, str) else ""
+    if any(ch.isspace() for ch in email) or hidden_character(email) is not None:
+        raise ValidationFailed(errors=[{"field": "email", "message": EMAIL_HIDDEN_MESSAGE}])
+    return unicodedata.normalize("NFKC", email).lower()
+
+
+def _unicode_domain(domain: str) -> str:
+    try:
+        return ".".join(
+            label.encode("ascii").decode("idna") if label.startswith("xn--") else label for label in domain.split(".")
+        )
+    except UnicodeError:  # not valid punycode: the full check refuses it
+        return domain
 
 
 def clean_full_name(raw) -> str:
-    name = unicodedata.normalize("NFC", str(raw or "")).strip()
-    if not 1 <= len(name) <= 100:
-        raise ValidationFailed(errors=[{"field": "full_name", "message": "must be 1 to 100 characters"}])
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise ValidationFailed(errors=[{"field": "full_name", "message": "must not contain control characters"}])
-    return name
+    return clean_text(raw, "full_name", MAX_FULL_NAME)
 
 
-def check_password(password, email: str, field_name: str = "password") -> str:
+def check_timezone(timezone) -> str:
+    if not isinstance(timezone, str) or timezone not in zoneinfo.available_timezones():
+        raise ValidationFailed(errors=[{"field": "timezone", "message": "unknown time zone"}])
+    return timezone
+
+
+def check_password(password, email: str | None, field_name: str = "password") -> str:
+    """12 to 128 characters, not the email (compared only when the email itself is valid)."""
     if not isinstance(password, str) or not 12 <= len(password) <= 128:
         raise ValidationFailed(errors=[{"field": field_name, "message": "must be 12 to 128 characters"}])
-    if password.strip().lower() == email.lower():
+    if email is not None and password.strip().lower() == email.lower():
         raise ValidationFailed(errors=[{"field": field_name, "message": "must not equal the email"}])
     return password
 

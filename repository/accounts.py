@@ -109,3 +109,16 @@ class AccountRepository:
             "UPDATE accounts SET pin_hash = ?, pin_salt = ?, pin_failures = ?, pin_locked = ? WHERE id = ?",
             (account.pin_hash, account.pin_salt, account.pin_failures, int(account.pin_locked), account.id),
         )
+
+    def teller_unlocks_since(self, account_id: int, since: str) -> int:
+        """How often tellers lifted this account's PIN lock since ``since``, counted from the audit log
+        (shared by every instance, append-only and chained, so the count cannot be reset quietly).
+        "Tellers" are the actors whose role is teller now; 0005's partial index keeps this a range scan."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) FROM audit_log JOIN users ON users.id = audit_log.actor_id"
+            " WHERE audit_log.action = 'account.unlock' AND audit_log.resource_id = ?"
+            " AND audit_log.created_at >= ? AND audit_log.outcome = 'success'"
+            " AND audit_log.resource_type = 'account' AND users.role = 'teller'",
+            (str(account_id), since),
+        ).fetchone()
+        return row[0]

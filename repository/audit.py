@@ -1,11 +1,11 @@
-"""AuditRepository: the append-only, hash-chained audit log."""
+"""AuditRepository: the append-only audit log, chained by HMAC under the server's audit key."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
 
-from entities.audit import GENESIS_HASH, AuditRecord
+from entities.audit import GENESIS_HASH, AuditRecord, Checkpoint
 from entities.clock import now_iso
 
 _COLUMNS = (
@@ -14,15 +14,44 @@ _COLUMNS = (
 )
 
 
+_FIELD_ORDER = (
+    "action, outcome, actor_id, resource_type, resource_id, ip, user_agent, request_id,"
+    " details, created_at, id, prev_hash, hash"
+)
+
+
 def _record(row) -> AuditRecord:
     data = dict(row)
-    data["details"] = json.loads(data["details"])
+    data["details"] = _details(data["details"])
     return AuditRecord(**data)
 
 
+def _record_from_tuple(row: tuple) -> AuditRecord:
+    """A row of ``_FIELD_ORDER``: AuditRecord's own field order, details (index 8) still JSON text."""
+    return AuditRecord(*row[:8], _details(row[8]), *row[9:])
+
+
+def _details(text):
+    try:
+        return json.loads(text)
+    except (TypeError, ValueError):
+        return text  # edited behind our back into something that is not JSON: the hash check reports it
+
+
+class MissingAuditKey(RuntimeError):
+    pass
+
+
 class AuditRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn: sqlite3.Connection, audit_key: bytes | None = None):
         self.conn = conn
+        self._key = audit_key  # never written to the database
+
+    def hash_of(self, record: AuditRecord) -> str:
+        """The keyed hash ``record`` must carry."""
+        if not self._key:
+            raise MissingAuditKey("AUDIT_KEY is not configured: the audit chain cannot be written or verified")
+        return record.compute_hash(self._key)
 
     def append(self, record: AuditRecord) -> AuditRecord:
         """Chain to the last record. The caller's write transaction (BEGIN IMMEDIATE) serialises appends."""
@@ -31,7 +60,7 @@ class AuditRepository:
         record.prev_hash = last["hash"] if last else GENESIS_HASH
         record.created_at = record.created_at or now_iso()
         record.details = json.loads(json.dumps(record.details, default=str))
-        record.hash = record.compute_hash()
+        record.hash = self.hash_of(record)
         self.conn.execute(
             f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
@@ -79,15 +108,32 @@ class AuditRepository:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM audit_log {where} ORDER BY id DESC LIMIT ?", (*params, limit))
         return [_record(row) for row in rows]
 
+    def checkpoint(self) -> Checkpoint:
+        """The chain as it stands: how many records, the newest id and its hash."""
+        row = self.conn.execute(
+            "SELECT COUNT(*) AS count, (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1) AS last_id,"
+            " (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS head FROM audit_log"
+        ).fetchone()
+        return Checkpoint(row["count"], row["last_id"] or 0, row["head"] or GENESIS_HASH)
+
+    def rechain(self, records: list[AuditRecord]) -> None:
+        """Rewrite the stored links of ``records`` (the re-chain migration only, with the update trigger lifted)."""
+        self.conn.executemany(
+            "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?", [(r.prev_hash, r.hash, r.id) for r in records]
+        )
+
     def iterate(self, batch: int = 5000):
-        """Every record in id order, in batches, for chain verification."""
+        """Every record in id order, in batches, for chain verification. Plain tuples, not
+        sqlite3.Row: the walk over a long log spends most of its time building records."""
         last_id = 0
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
         while True:
-            rows = self.conn.execute(
-                f"SELECT {_COLUMNS} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", (last_id, batch)
+            rows = cursor.execute(
+                f"SELECT {_FIELD_ORDER} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", (last_id, batch)
             ).fetchall()
             if not rows:
                 return
             for row in rows:
-                yield _record(row)
-            last_id = rows[-1]["id"]
+                yield _record_from_tuple(row)
+            last_id = rows[-1][10]

@@ -1,4 +1,4 @@
-"""CardRepository: debit cards. PAN and CVV arrive and leave as ciphertext only."""
+"""CardRepository: debit cards. The PAN arrives and leaves as ciphertext only; the CVV is never stored."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sqlite3
 
 from entities.cards import Card, CardStatus
 
-_COLUMNS = "id, account_id, pan_last4, pan_encrypted, cvv_encrypted, expiry_month, expiry_year, status, created_at"
+_COLUMNS = "id, account_id, pan_last4, pan_encrypted, expiry_month, expiry_year, status, created_at"
 
 
 def _card(row) -> Card | None:
@@ -21,7 +21,6 @@ def _card(row) -> Card | None:
         status=CardStatus(row["status"]),
         created_at=row["created_at"],
         pan_encrypted=row["pan_encrypted"],
-        cvv_encrypted=row["cvv_encrypted"],
     )
 
 
@@ -31,13 +30,12 @@ class CardRepository:
 
     def add(self, card: Card) -> Card:
         cursor = self.conn.execute(
-            "INSERT INTO cards (account_id, pan_last4, pan_encrypted, cvv_encrypted, expiry_month, expiry_year,"
-            " status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO cards (account_id, pan_last4, pan_encrypted, expiry_month, expiry_year, status, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
             (
                 card.account_id,
                 card.pan_last4,
                 card.pan_encrypted,
-                card.cvv_encrypted,
                 card.expiry_month,
                 card.expiry_year,
                 str(card.status),
@@ -70,15 +68,12 @@ class CardRepository:
     def save_status(self, card: Card) -> None:
         self.conn.execute("UPDATE cards SET status = ? WHERE id = ?", (str(card.status), card.id))
 
-    def ciphertexts_after(self, after_id: int, limit: int) -> list[tuple[int, str, str]]:
-        """(id, pan_encrypted, cvv_encrypted) of every card after ``after_id``, by id, for key rotation."""
+    def ciphertexts_after(self, after_id: int, limit: int) -> list[tuple[int, str]]:
+        """(id, pan_encrypted) of every card after ``after_id``, by id, for key rotation."""
         rows = self.conn.execute(
-            "SELECT id, pan_encrypted, cvv_encrypted FROM cards WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+            "SELECT id, pan_encrypted FROM cards WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
         )
-        return [(row[0], row[1], row[2]) for row in rows]
+        return [(row[0], row[1]) for row in rows]
 
-    def save_ciphertexts(self, card_id: int, pan_encrypted: str, cvv_encrypted: str) -> None:
-        self.conn.execute(
-            "UPDATE cards SET pan_encrypted = ?, cvv_encrypted = ? WHERE id = ?",
-            (pan_encrypted, cvv_encrypted, card_id),
-        )
+    def save_ciphertext(self, card_id: int, pan_encrypted: str) -> None:
+        self.conn.execute("UPDATE cards SET pan_encrypted = ? WHERE id = ?", (pan_encrypted, card_id))

@@ -25,14 +25,18 @@ def sqlite_path(database_url: str) -> str:
     if path == ":memory:" or path.startswith("file:"):
         return path
     resolved = Path(path) if Path(path).is_absolute() else PROJECT_ROOT / path
-    resolved.parent.mkdir(parents=True, exist_ok=True)
+    resolved.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # new folders only; never loosened
     return str(resolved)
 
 
 def connect(database_url: str, *, busy_timeout_ms: int = 10000) -> sqlite3.Connection:
     """Open a connection in autocommit mode: the unit of work issues BEGIN itself."""
+    path = sqlite_path(database_url)
+    on_disk = path != ":memory:" and not path.startswith("file:")
+    if on_disk:
+        _create_private(path)
     conn = sqlite3.connect(
-        sqlite_path(database_url),
+        path,
         isolation_level=None,
         timeout=busy_timeout_ms / 1000,
         check_same_thread=False,
@@ -40,11 +44,34 @@ def connect(database_url: str, *, busy_timeout_ms: int = 10000) -> sqlite3.Conne
     )
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
+    if on_disk:
+        _make_private(path)
     # FULL: a transaction acknowledged to the client survives power loss, not only a crash.
     conn.execute("PRAGMA synchronous=FULL")
     conn.execute("PRAGMA foreign_keys=ON")
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     return conn
+
+
+# Files at rest (SPEC section 2): the database, its WAL and shared-memory index hold every
+# balance and hash, so only the server's user may read them, whatever the umask.
+_SIDE_FILES = ("", "-wal", "-shm", "-journal")
+
+
+def _create_private(path: str) -> None:
+    """Create the database file 0600 before SQLite opens it (SQLite would use the umask, and
+    gives its -wal and -shm files the database file's mode)."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    _make_private(path)  # a file made by an earlier version may be wider
+
+
+def _make_private(path: str) -> None:
+    for name in (path + suffix for suffix in _SIDE_FILES):
+        try:
+            if os.stat(name).st_mode & 0o777 != 0o600:
+                os.chmod(name, 0o600)
+        except FileNotFoundError:  # no journal of that kind (or it was just removed)
+            pass
 
 
 def ping(conn: sqlite3.Connection) -> bool:

@@ -22,9 +22,10 @@ class UnitOfWork:
     """``with uow:`` begins (BEGIN IMMEDIATE for writes, so a read-then-write can
     never lose an update); ``commit()`` is explicit; leaving without it rolls back."""
 
-    def __init__(self, database_url: str, *, write: bool = True):
+    def __init__(self, database_url: str, *, write: bool = True, audit_key: bytes | None = None):
         self.database_url = database_url
         self.write = write
+        self.audit_key = audit_key
         self.conn = None
 
     def __enter__(self) -> UnitOfWork:
@@ -39,7 +40,7 @@ class UnitOfWork:
         self.sessions = SessionRepository(self.conn)
         self.accounts = AccountRepository(self.conn)
         self.ledger = LedgerRepository(self.conn)
-        self.audit = AuditRepository(self.conn)
+        self.audit = AuditRepository(self.conn, self.audit_key)
         self.verification = VerificationRepository(self.conn)
         self.cards = CardRepository(self.conn)
         return self
@@ -139,8 +140,11 @@ def _writer_lock(database_url: str) -> _Writer:
 UowFactory = Callable[..., UnitOfWork]
 
 
-def factory(database_url: str) -> UowFactory:
+def factory(database_url: str, audit_key: str | bytes | None = None) -> UowFactory:
+    """Units of work over ``database_url``; ``audit_key`` (AUDIT_KEY) keys the audit chain."""
+    key = audit_key.encode() if isinstance(audit_key, str) else audit_key
+
     def make(write: bool = True) -> UnitOfWork:
-        return UnitOfWork(database_url, write=write)
+        return UnitOfWork(database_url, write=write, audit_key=key)
 
     return make

@@ -53,6 +53,24 @@ class UserRepository:
             (user.failed_logins, user.locked_until, int(user.admin_locked), user.id),
         )
 
+    def count_locked_attempt(self, user_id: int, window_opens_before: str, now: str) -> int | None:
+        """Count one attempt on a locked user in login_denials, in one statement (atomic on both
+        backends). If it opens a new window (none open, or the open one started at or before
+        ``window_opens_before``), return how many attempts were counted since the last one that
+        opened a window (to be recorded); inside an open window return None (counted only)."""
+        row = self.conn.execute(
+            "INSERT INTO login_denials (user_id, window_started_at, suppressed, carried) VALUES (?, ?, 0, 0)"
+            " ON CONFLICT (user_id) DO UPDATE SET"
+            " carried = CASE WHEN login_denials.window_started_at <= ?"
+            " THEN login_denials.suppressed ELSE login_denials.carried END,"
+            " suppressed = CASE WHEN login_denials.window_started_at <= ? THEN 0 ELSE login_denials.suppressed + 1 END,"
+            " window_started_at = CASE WHEN login_denials.window_started_at <= ?"
+            " THEN excluded.window_started_at ELSE login_denials.window_started_at END"
+            " RETURNING suppressed, carried",
+            (user_id, now, window_opens_before, window_opens_before, window_opens_before),
+        ).fetchone()
+        return row["carried"] if row["suppressed"] == 0 else None
+
     def save_profile(self, user: User) -> None:
         self.conn.execute(
             "UPDATE users SET full_name = ?, timezone = ?, password_hash = ?, role = ? WHERE id = ?",

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from repository.migrations import expected_triggers, fold_whitespace
+
+# The audit record of a money movement (services/ledger.py _move): action = the entry's kind,
+# resource journal_entry/<entry id>, outcome success (posted) or declined, details.amount_cents.
+# Denied attempts on an entry are outcome 'denied' and move no money.
+_MONEY_RECORD = "a.resource_type = 'journal_entry' AND a.outcome IN ('success', 'declined')"
+_SAME_MOVEMENT = """a.action = e.kind
+    AND a.outcome = CASE e.status WHEN 'posted' THEN 'success' WHEN 'declined' THEN 'declined' END
+    AND CASE WHEN json_valid(a.details) THEN json_extract(a.details, '$.amount_cents') END = e.amount_cents"""
+
 
 class VerificationRepository:
     def __init__(self, conn: sqlite3.Connection):
@@ -53,3 +63,46 @@ class VerificationRepository:
         ]
         checked = self.conn.execute("SELECT COUNT(*) FROM accounts WHERE type <> 'system'").fetchone()[0]
         return bad, checked
+
+    def unaudited_entries(self) -> tuple[list[int], int]:
+        """(ids of journal entries without exactly one money audit record, or whose record names
+        another kind, outcome or amount; entries checked)."""
+        bad = [
+            row[0]
+            for row in self.conn.execute(
+                f"""SELECT e.id FROM journal_entries e
+                   WHERE (SELECT COUNT(*) FROM audit_log a
+                          WHERE {_MONEY_RECORD} AND a.resource_id = CAST(e.id AS TEXT)) <> 1
+                      OR NOT EXISTS (SELECT 1 FROM audit_log a
+                          WHERE {_MONEY_RECORD} AND a.resource_id = CAST(e.id AS TEXT) AND {_SAME_MOVEMENT})
+                   ORDER BY e.id"""
+            )
+        ]
+        checked = self.conn.execute("SELECT COUNT(*) FROM journal_entries").fetchone()[0]
+        return bad, checked
+
+    def unmatched_money_records(self) -> tuple[list[int], int]:
+        """(ids of money audit records with no journal entry of that id, kind, outcome and amount;
+        money records checked)."""
+        bad = [
+            row[0]
+            for row in self.conn.execute(
+                f"""SELECT a.id FROM audit_log a
+                   LEFT JOIN journal_entries e
+                          ON e.id = CAST(a.resource_id AS INTEGER) AND CAST(e.id AS TEXT) = a.resource_id
+                   WHERE {_MONEY_RECORD} AND (e.id IS NULL OR NOT ({_SAME_MOVEMENT}))
+                   ORDER BY a.id"""
+            )
+        ]
+        checked = self.conn.execute(f"SELECT COUNT(*) FROM audit_log a WHERE {_MONEY_RECORD}").fetchone()[0]
+        return bad, checked
+
+    def missing_triggers(self) -> tuple[list[str], int]:
+        """(names of triggers the migrations create that are absent or altered, triggers expected)."""
+        expected = expected_triggers()
+        present = {
+            row[0]: fold_whitespace(row[1] or "")
+            for row in self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        }
+        bad = sorted(name for name, sql in expected.items() if present.get(name) != sql)
+        return bad, len(expected)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from entities import valid_id
 from entities.accounts import (
     MAX_PIN_FAILURES,
@@ -11,7 +13,7 @@ from entities.accounts import (
     check_currency,
     check_pin_format,
 )
-from entities.clock import now_iso
+from entities.clock import iso, now_iso, utcnow
 from entities.errors import (
     AccountLocked,
     AccountUnavailable,
@@ -19,11 +21,15 @@ from entities.errors import (
     Forbidden,
     InvalidPin,
     NotFound,
+    OwnAccount,
+    UnlockLimit,
     ValidationFailed,
 )
 from entities.users import Actor, Role, mask_holder
 from services import crypto
 from services.audit import deny, record
+
+UNLOCK_WINDOW = timedelta(hours=24)  # PIN_UNLOCKS_PER_DAY counts "in any 24 hours": a sliding window
 
 
 def load_visible(uow, actor: Actor, account_id, action: str) -> Account:
@@ -32,6 +38,13 @@ def load_visible(uow, actor: Actor, account_id, action: str) -> Account:
     if account is None or account.is_system or (not actor.is_staff and account.owner_id != actor.user_id):
         deny(uow, actor, action, "account", account_id)
     return account
+
+
+def refuse_own(uow, actor: Actor, accounts, action: str, resource_type: str, resource_id) -> None:
+    """Separation of duties (SPEC section 1): staff never use a staff power on an account they own.
+    The caller has decided that ``action`` is a staff power; this audits the denial and raises 403."""
+    if actor.is_staff and any(account.is_owned_by(actor.user_id) for account in accounts):
+        deny(uow, actor, action, resource_type, resource_id, error=OwnAccount, reason="own_account")
 
 
 def check_pin(uow, actor: Actor, account: Account, pin: str, pepper: str, action: str) -> None:
@@ -156,6 +169,7 @@ class AccountService:
             if not actor.is_staff:
                 deny(uow, actor, action, "account", account_id, error=Forbidden)
             account = load_visible(uow, actor, account_id, action)
+            refuse_own(uow, actor, [account], action, "account", account.id)
             if account.status == AccountStatus.CLOSED:
                 raise AccountUnavailable("Account is closed")
             return self._set_status(uow, actor, account, status, action)
@@ -168,16 +182,25 @@ class AccountService:
         return account
 
     def unlock(self, actor: Actor, account_id: int) -> Account:
-        """Staff: clear the PIN lock."""
+        """Staff: clear the PIN lock (and the wrong-PIN count), never on one's own account. A teller
+        does it at most ``pin_unlocks_per_day`` times per account in any 24 hours; then an admin must,
+        or a teller could guess a PIN two tries at a time, unlocking in between."""
         with self.uow() as uow:
             if not actor.is_staff:
                 deny(uow, actor, "account.unlock", "account", account_id, error=Forbidden)
             account = load_visible(uow, actor, account_id, "account.unlock")
+            refuse_own(uow, actor, [account], "account.unlock", "account", account.id)
+            if actor.role == Role.TELLER and self._teller_unlocks_left(uow, account) <= 0:
+                deny(uow, actor, "account.unlock", "account", account.id, error=UnlockLimit, reason="unlock_limit")
             account.pin_failures, account.pin_locked = 0, False
             uow.accounts.save_pin_state(account)
             record(uow, actor, "account.unlock", "success", "account", account.id)
             uow.commit()
         return account
+
+    def _teller_unlocks_left(self, uow, account: Account) -> int:
+        since = iso(utcnow() - UNLOCK_WINDOW)
+        return self.settings.pin_unlocks_per_day - uow.accounts.teller_unlocks_since(account.id, since)
 
     def pin_locked(self, actor: Actor) -> list[Account]:
         with self.uow(write=False) as uow:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from entities import valid_id
 from entities.clock import now_iso
-from entities.errors import Forbidden, NotFound, ValidationFailed
-from entities.users import Actor, Role, User, normalize_email
+from entities.errors import Forbidden, NotFound, OwnAccount, ValidationFailed
+from entities.users import STAFF, Actor, Role, User, normalize_email
 from services.audit import deny, record
+
+# Separation of duties (SPEC section 1), as the error each refusal raises.
+ONLY_ADMIN_UNLOCKS_STAFF = partial(Forbidden, "Only an admin unlocks a teller or an admin")
+NOT_OWN_ROLE = partial(Forbidden, "Nobody changes their own role")
 
 
 class AdminService:
@@ -67,9 +73,13 @@ class AdminService:
         return user
 
     def unlock(self, actor: Actor, user_id: int) -> User:
-        """Staff: lift a login lock or an admin lock."""
+        """Staff: lift a login lock or an admin lock; never one's own, and only an admin unlocks staff."""
         with self.uow() as uow:
             user = self._target(uow, actor, user_id, "user.unlock", admin_only=False)
+            if user.id == actor.user_id:
+                deny(uow, actor, "user.unlock", "user", user.id, error=OwnAccount, reason="own_account")
+            if user.role in STAFF and not actor.is_admin:
+                deny(uow, actor, "user.unlock", "user", user.id, error=ONLY_ADMIN_UNLOCKS_STAFF, reason="staff_user")
             user.failed_logins, user.locked_until, user.admin_locked = 0, None, False
             uow.users.save_login_state(user)
             record(uow, actor, "user.unlock", "success", "user", user.id)
@@ -95,8 +105,8 @@ class AdminService:
             raise ValidationFailed(errors=[{"field": "role", "message": "must be customer, teller or admin"}])
         with self.uow() as uow:
             user = self._target(uow, actor, user_id, "user.role", admin_only=True)
-            if user.id == actor.user_id:
-                raise ValidationFailed(errors=[{"field": "role", "message": "you cannot change your own role"}])
+            if user.id == actor.user_id:  # SPEC section 1: nobody changes their own role
+                deny(uow, actor, "user.role", "user", user.id, error=NOT_OWN_ROLE, reason="own_role")
             previous, user.role = user.role, Role(role)
             uow.users.save_profile(user)
             revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())

@@ -65,7 +65,8 @@ class CardService:
         return self._cipher
 
     def issue(self, actor: Actor, account_id: int) -> IssuedCard:
-        """Issue the account's debit card. The PAN and CVV in the result are never shown again."""
+        """Issue the account's debit card. The PAN and CVV in the result are never shown again; the CVV
+        is never stored, not even encrypted (PCI DSS v4 3.3.1.2): it exists only in this result."""
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "card.issue")
             if not account.is_active:
@@ -75,7 +76,7 @@ class CardService:
             pan, cvv = new_pan(), new_cvv()
             month, year = expiry_from(utcnow().date())
             card = Card(None, account.id, pan[-4:], month, year, created_at=now_iso())
-            card.pan_encrypted, card.cvv_encrypted = self.cipher.encrypt(pan), self.cipher.encrypt(cvv)
+            card.pan_encrypted = self.cipher.encrypt(pan)
             uow.cards.add(card)
             record(
                 uow, actor, "card.issue", "success", "card", card.id, account_id=account.id, pan_last4=card.pan_last4
@@ -124,7 +125,7 @@ class CardService:
         check_amount_cents(amount_cents)
         check_pin_format(pin)
         with self.uow() as uow:
-            if replayed := idempotency.replay(uow, actor.user_id, idem):
+            if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
             card, account = load_card(uow, actor, card_id, "card_purchase")
             return self.ledger.card_purchase(
@@ -156,9 +157,9 @@ class CardService:
     def _rotate_batch(self, after_id: int, batch: int) -> list[int]:
         with self.uow() as uow:
             rows = uow.cards.ciphertexts_after(after_id, batch)
-            for card_id, pan_token, cvv_token in rows:
+            for card_id, pan_token in rows:
                 try:
-                    uow.cards.save_ciphertexts(card_id, self.cipher.rotate(pan_token), self.cipher.rotate(cvv_token))
+                    uow.cards.save_ciphertext(card_id, self.cipher.rotate(pan_token))
                 except InvalidToken:
                     raise UndecryptableCard(f"card {card_id} is not readable under any key in CARD_KEYS") from None
             uow.commit()

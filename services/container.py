@@ -21,7 +21,7 @@ from services.web_sessions import WebSessionService
 class Services:
     def __init__(self, settings: ServiceSettings):
         self.settings = settings
-        self.uow = factory(settings.database_url)
+        self.uow = factory(settings.database_url, audit_key=settings.audit_key)
         self.audit = AuditService(self.uow)
         self.identity = IdentityService(self.uow, settings)
         self.tokens = TokenService(self.uow, settings)

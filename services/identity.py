@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import timedelta
 
 from entities.clock import iso, now_iso, utcnow
-from entities.errors import EmailTaken, InvalidCredentials, NotFound, UserLocked, ValidationFailed
-from entities.users import MAX_FAILED_LOGINS, Actor, Role, User, check_password, clean_full_name, normalize_email
+from entities.errors import EmailTaken, FieldErrors, InvalidCredentials, NotFound, UserLocked, ValidationFailed
+from entities.users import (
+    MAX_FAILED_LOGINS,
+    Actor,
+    Role,
+    User,
+    check_password,
+    check_timezone,
+    clean_full_name,
+)
 from services import crypto
 from services.audit import record
+from services.emails import check_email
+
+# Attempts on a locked user are summarised (SPEC section 2): at most one "login denied user_locked"
+# audit record per user per window, carrying the count of the attempts since the previous one.
+LOCKED_AUDIT_WINDOW = timedelta(minutes=1)
 
 
 class IdentityService:
@@ -20,10 +32,12 @@ class IdentityService:
         self._dummy_hash = crypto.hash_password("corebank-dummy-password", settings.bcrypt_cost)
 
     def register(self, actor: Actor, email: str, password: str, full_name: str, role: Role = Role.CUSTOMER) -> User:
-        """Create a user (a customer unless the CLI asks for staff)."""
-        email = normalize_email(email)
-        full_name = clean_full_name(full_name)
-        check_password(password, email)
+        """Create a user (a customer unless the CLI asks for staff). Every bad field is reported at once."""
+        problems = FieldErrors()
+        email = problems.check(check_email, email)
+        full_name = problems.check(clean_full_name, full_name)
+        problems.check(check_password, password, email)
+        problems.raise_any()
         password_hash = crypto.hash_password(password, self.settings.bcrypt_cost)
         with self.uow() as uow:
             if uow.users.email_exists(email):
@@ -38,7 +52,7 @@ class IdentityService:
     def authenticate(self, actor: Actor, email: str, password: str) -> User:
         """Check credentials. Five consecutive failures lock the user for LOCKOUT_MINUTES."""
         try:
-            email = normalize_email(email)
+            email = check_email(email)
         except ValidationFailed:
             email = None
         with self.uow(write=False) as uow:
@@ -48,8 +62,8 @@ class IdentityService:
             self._audit(actor, "login", "failure", None, reason="unknown_email")
             raise InvalidCredentials()
         if user.is_locked(now_iso()):
-            self._audit(actor, "login", "denied", user.id, reason="user_locked")
-            raise UserLocked()
+            with self.uow() as uow:
+                _deny_locked(uow, actor, user.id)
         # bcrypt runs outside the write transaction so it never holds the database lock.
         password_ok = isinstance(password, str) and crypto.verify_password(password, user.password_hash)
         return self._settle_login(actor, user.id, password_ok)
@@ -65,9 +79,7 @@ class IdentityService:
             user = uow.users.get(user_id)
             now = utcnow()
             if user.is_locked(iso(now)):
-                record(uow, actor, "login", "denied", "user", user.id, reason="user_locked")
-                uow.commit()
-                raise UserLocked()
+                _deny_locked(uow, actor, user.id)
             if user.locked_until is not None:  # an expired lock: start afresh
                 user.locked_until, user.failed_logins = None, 0
             if password_ok:
@@ -98,10 +110,12 @@ class IdentityService:
         return user
 
     def update_profile(self, actor: Actor, full_name: str | None = None, timezone: str | None = None) -> User:
+        problems = FieldErrors()
         if full_name is not None:
-            full_name = clean_full_name(full_name)
-        if timezone is not None and timezone not in zoneinfo.available_timezones():
-            raise ValidationFailed(errors=[{"field": "timezone", "message": "unknown time zone"}])
+            full_name = problems.check(clean_full_name, full_name)
+        if timezone is not None:
+            timezone = problems.check(check_timezone, timezone)
+        problems.raise_any()
         with self.uow() as uow:
             user = uow.users.get(actor.user_id)
             user.full_name = full_name or user.full_name
@@ -128,3 +142,15 @@ class IdentityService:
             revoked = uow.sessions.revoke_all_for_user(user.id, now_iso(), except_id=actor.session_id)
             record(uow, actor, "password.change", "success", "user", user.id, sessions_revoked=revoked)
             uow.commit()
+
+
+def _deny_locked(uow, actor: Actor, user_id: int):
+    """Answer an attempt on a locked user: count it, audit it when it opens a new window (with the
+    number counted since the previous record), commit, and raise 423. The count lives in the database,
+    so the bound holds across processes (SQLite's write lock and the upsert's row lock serialise it)."""
+    now = utcnow()
+    unrecorded = uow.users.count_locked_attempt(user_id, iso(now - LOCKED_AUDIT_WINDOW), iso(now))
+    if unrecorded is not None:
+        record(uow, actor, "login", "denied", "user", user_id, reason="user_locked", unrecorded_attempts=unrecorded)
+    uow.commit()
+    raise UserLocked()

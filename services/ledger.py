@@ -24,9 +24,10 @@ from entities.errors import (
 )
 from entities.ledger import EntryKind, EntryStatus, JournalEntry, declined, post_between
 from entities.money import check_amount_cents
+from entities.text import clean_text
 from entities.users import Actor
 from services import idempotency
-from services.accounts import check_pin, load_visible
+from services.accounts import check_pin, load_visible, refuse_own
 from services.audit import deny, record
 
 MAX_MEMO = 140
@@ -43,9 +44,10 @@ class LedgerService:
         memo = _clean_memo(memo)
         check_amount_cents(amount_cents)
         with self.uow() as uow:
-            if replayed := idempotency.replay(uow, actor.user_id, idem):
+            if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
             account = load_visible(uow, actor, account_id, "deposit")
+            refuse_own(uow, actor, [account], "deposit", "account", account.id)  # staff cash-in creates money
             vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
             return self._move(uow, actor, idem, EntryKind.DEPOSIT, vault, account, amount_cents, memo, account)
 
@@ -54,7 +56,7 @@ class LedgerService:
         memo = _clean_memo(memo)
         check_amount_cents(amount_cents)
         with self.uow() as uow:
-            if replayed := idempotency.replay(uow, actor.user_id, idem):
+            if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
             account = load_visible(uow, actor, account_id, "withdrawal")
             vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
@@ -67,7 +69,7 @@ class LedgerService:
         memo = _clean_memo(memo)
         check_amount_cents(amount_cents)
         with self.uow() as uow:
-            if replayed := idempotency.replay(uow, actor.user_id, idem):
+            if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
             source = load_visible(uow, actor, from_account_id, "transfer")
             target = uow.accounts.by_number(to_number) if isinstance(to_number, str) else None
@@ -77,6 +79,8 @@ class LedgerService:
                 raise SameAccount()
             if target.currency != source.currency:
                 raise CurrencyMismatch()
+            if not source.is_owned_by(actor.user_id):  # on a customer's behalf: never into one's own account
+                refuse_own(uow, actor, [target], "transfer", "account", source.id)
             return self._move(uow, actor, idem, EntryKind.TRANSFER, source, target, amount_cents, memo, source, pin)
 
     def card_purchase(
@@ -117,11 +121,12 @@ class LedgerService:
         with self.uow() as uow:
             if not actor.is_staff:
                 deny(uow, actor, "reversal", "journal_entry", entry_id, error=Forbidden)
-            if replayed := idempotency.replay(uow, actor.user_id, idem):
+            if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
             original = uow.ledger.get(entry_id) if valid_id(entry_id) else None
             if original is None:
                 raise NotFound()
+            refuse_own(uow, actor, _accounts_of(uow, original), "reversal", "journal_entry", original.id)
             if original.status != EntryStatus.POSTED or original.kind == EntryKind.REVERSAL:
                 raise NotReversible()
             if uow.ledger.reversal_of(original.id) is not None:
@@ -286,6 +291,12 @@ def visible_to(actor: Actor, entry: JournalEntry, own_account_ids: set[int]) -> 
     return replace(entry, postings=postings)
 
 
+def _accounts_of(uow, entry: JournalEntry) -> list[Account]:
+    """Every account an entry touches: its postings, and the account and counterparty it names."""
+    ids = {p.account_id for p in entry.postings} | {entry.account_id, entry.counterparty_account_id}
+    return [uow.accounts.get(account_id) for account_id in sorted(i for i in ids if i is not None)]
+
+
 def _decline_reason(kind, debit: Account, credit: Account, amount_cents: int):
     customer_accounts = [a for a in (debit, credit) if not a.is_system]
     # A frozen account takes no money in or out, except a teller's reversal.
@@ -306,11 +317,8 @@ def _day_after(day: date | None) -> str | None:
 
 
 def _clean_memo(memo, field="memo"):
-    if memo is None:
-        return None
-    if not isinstance(memo, str) or len(memo) > MAX_MEMO or any(ord(c) < 32 for c in memo):
-        raise ValidationFailed(errors=[{"field": field, "message": f"at most {MAX_MEMO} printable characters"}])
-    return memo.strip() or None
+    """Free text (SPEC section 2): NFC, trimmed, at most MAX_MEMO characters, nothing hidden; blank is None."""
+    return clean_text(memo, field, MAX_MEMO, required=False)
 
 
 _CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")

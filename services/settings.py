@@ -11,8 +11,10 @@ class ServiceSettings:
     jwt_secret: str
     pin_pepper: str
     card_keys: tuple[str, ...] = ()
+    audit_key: str = ""  # AUDIT_KEY: keys the audit chain; without it nothing can be audited
     bcrypt_cost: int = 12
     lockout_minutes: int = 30
+    pin_unlocks_per_day: int = 3  # a teller's PIN-lock lifts per account in any 24 hours
     access_token_minutes: int = 15
     refresh_token_days: int = 7
     web_idle_minutes: int = 15

@@ -1,10 +1,10 @@
-"""Whole-ledger and audit-chain verification (SPEC section 8)."""
+"""Whole-ledger and audit-chain verification (SPEC section 8), and checkpoints of the chain (section 7)."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from entities.audit import GENESIS_HASH
+from entities.audit import GENESIS_HASH, Checkpoint
 from entities.errors import Forbidden
 from entities.users import Actor
 from services.audit import deny, record
@@ -23,28 +23,41 @@ class VerificationService:
     def __init__(self, uow_factory):
         self.uow = uow_factory
 
-    def run(self) -> list[Check]:
-        """Run every check in one read snapshot."""
+    def run(self, checkpoint: Checkpoint | None = None) -> list[Check]:
+        """Run every check in one read snapshot; with ``checkpoint``, also prove the log still holds it."""
         with self.uow(write=False) as uow:
             total, postings = uow.verification.ledger_total()
             checks = [Check("ledger_sums_to_zero", total == 0, postings, 0 if total == 0 else 1, f"sum={total}")]
-            bad, count = uow.verification.unbalanced_entries()
-            checks.append(Check("entries_balanced", not bad, count, len(bad), _ids(bad)))
-            bad, count = uow.verification.mismatched_balances()
-            checks.append(Check("balances_match_postings", not bad, count, len(bad), _ids(bad)))
-            bad, count = uow.verification.negative_balances()
-            checks.append(Check("no_negative_balances", not bad, count, len(bad), _ids(bad)))
-            checks.append(self._audit_chain(uow))
+            for name, query in (
+                ("entries_balanced", uow.verification.unbalanced_entries),
+                ("balances_match_postings", uow.verification.mismatched_balances),
+                ("no_negative_balances", uow.verification.negative_balances),
+            ):
+                checks.append(_check(name, *query()))
+            walk = _ChainWalk(uow, checkpoint)
+            checks.append(_check("audit_chain_intact", walk.broken, walk.checked))
+            checks.append(_check("journal_entries_audited", *uow.verification.unaudited_entries()))
+            checks.append(_check("money_audit_has_entries", *uow.verification.unmatched_money_records()))
+            missing, expected = uow.verification.missing_triggers()
+            checks.append(_check("append_only_triggers_present", missing, expected, "missing or altered: "))
+            if checkpoint is not None:
+                checks.append(walk.checkpoint_check())
         return checks
 
-    def _audit_chain(self, uow) -> Check:
-        previous, checked, broken = GENESIS_HASH, 0, []
-        for entry in uow.audit.iterate():
-            checked += 1
-            if entry.prev_hash != previous or entry.compute_hash() != entry.hash:
-                broken.append(entry.id)
-            previous = entry.hash
-        return Check("audit_chain_intact", not broken, checked, len(broken), _ids(broken))
+    def checkpoint(self) -> Checkpoint:
+        """The chain as it stands, for the operator's CLI."""
+        with self.uow(write=False) as uow:
+            return uow.audit.checkpoint()
+
+    def issue_checkpoint(self, actor: Actor) -> Checkpoint:
+        """Admin: the chain as it stands before this call's own audit record, which names the head."""
+        with self.uow() as uow:
+            if not actor.is_admin:
+                deny(uow, actor, "audit.checkpoint", error=Forbidden)
+            checkpoint = uow.audit.checkpoint()
+            record(uow, actor, "audit.checkpoint", "success", **checkpoint.to_dict())
+            uow.commit()
+        return checkpoint
 
     def report(self, actor: Actor) -> dict:
         """Admin: run the checks and audit the run."""
@@ -59,5 +72,43 @@ class VerificationService:
         return {"passed": passed, "checks": [asdict(c) for c in checks]}
 
 
-def _ids(ids: list[int]) -> str:
-    return "" if not ids else "ids: " + ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")
+class _ChainWalk:
+    """One pass over the log: the records whose link or keyed hash is wrong, and what the log
+    holds up to a checkpoint's last id."""
+
+    def __init__(self, uow, checkpoint: Checkpoint | None):
+        self.checkpoint = checkpoint
+        limit = checkpoint.last_id if checkpoint else 0
+        previous, self.checked, self.broken = GENESIS_HASH, 0, []
+        self.held, self.hash_at_last_id = 0, None
+        for entry in uow.audit.iterate():
+            self.checked += 1
+            if entry.prev_hash != previous or uow.audit.hash_of(entry) != entry.hash:
+                self.broken.append(entry.id)
+            previous = entry.hash
+            if entry.id <= limit:
+                self.held += 1
+            if entry.id == limit:
+                self.hash_at_last_id = entry.hash
+
+    def checkpoint_check(self) -> Check:
+        point = self.checkpoint
+        problems = []
+        if point.last_id and self.hash_at_last_id is None:
+            problems.append(f"record {point.last_id} is gone")
+        elif point.last_id and self.hash_at_last_id != point.head:
+            problems.append(f"record {point.last_id} has another hash")
+        if self.held != point.count:
+            problems.append(f"{self.held} records up to id {point.last_id}, the checkpoint holds {point.count}")
+        broken = [i for i in self.broken if i <= point.last_id]
+        if broken:
+            problems.append(_ids(broken))
+        return Check("audit_extends_checkpoint", not problems, point.count, len(problems), "; ".join(problems))
+
+
+def _check(name: str, bad: list, checked: int, label: str = "ids: ") -> Check:
+    return Check(name, not bad, checked, len(bad), _ids(bad, label))
+
+
+def _ids(ids: list, label: str = "ids: ") -> str:
+    return "" if not ids else label + ", ".join(map(str, ids[:20])) + (" …" if len(ids) > 20 else "")

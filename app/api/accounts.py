@@ -16,8 +16,7 @@ from app.api.schemas import (
     WithdrawalIn,
 )
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, lookup_limit, user_or_ip_key
+from app.ratelimit import lookup_limit, money_limit
 
 
 @operation(
@@ -106,9 +105,9 @@ def change_pin(account_id: int):
     status=201,
     response="MoneyEntry",
     idempotent=True,
-    errors=(401, 404, 409, 422, 429),
+    errors=(401, 403, 404, 409, 422, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def deposit(account_id: int):
     actor = require_actor()
     data = parse_body(DepositIn)
@@ -130,7 +129,7 @@ def deposit(account_id: int):
     idempotent=True,
     errors=(401, 403, 404, 409, 422, 423, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def withdraw(account_id: int):
     actor = require_actor()
     data = parse_body(WithdrawalIn)

@@ -1,4 +1,4 @@
-"""Staff and admin: /customers, /admin/users, /admin/audit, /admin/verify."""
+"""Staff and admin: /customers, /admin/users, /admin/audit, /admin/audit/checkpoint, /admin/verify."""
 
 from __future__ import annotations
 
@@ -120,6 +120,19 @@ def audit_log():
     )
     next_cursor = encode_cursor(records[q.limit - 1].id) if len(records) > q.limit else None
     return json_response(out.page([out.audit_record(r) for r in records[: q.limit]], next_cursor))
+
+
+@operation(
+    bp,
+    "GET",
+    "/admin/audit/checkpoint",
+    "Admin: a checkpoint {count, last_id, head} of the audit chain, to keep outside the database",
+    tag="admin",
+    response="Checkpoint",
+    errors=(401, 403),
+)
+def audit_checkpoint():
+    return json_response(out.checkpoint(services().verification.issue_checkpoint(require_actor())))
 
 
 @operation(

@@ -7,8 +7,7 @@ from app.api import serializers as out
 from app.api.registry import json_response, money_call, operation, parse_body
 from app.api.schemas import CardPurchaseIn, EmptyIn
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import money_limit
 
 
 @operation(
@@ -78,7 +77,7 @@ _status_change("unfreeze", "Unfreeze a card")
     idempotent=True,
     errors=(401, 403, 404, 409, 422, 423, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def card_purchase(card_id: int):
     actor = require_actor()
     data = parse_body(CardPurchaseIn)

@@ -20,6 +20,7 @@ _DESCRIPTIONS = {
     403: "Forbidden",
     404: "Not Found",
     409: "Conflict",
+    415: "Unsupported Media Type",
     422: "Unprocessable Content",
     423: "Locked",
     429: "Too Many Requests",
@@ -92,7 +93,7 @@ def _operation(op) -> dict:
     responses = {str(op.status): success}
     problem = {"application/problem+json": {"schema": {"$ref": REF.format(model="Problem")}}}
     # Every route is rate-limited (RATELIMIT_DEFAULT at least), so every operation may answer 429.
-    documented = set(op.errors) | {429} | ({422} if (op.body or op.query) else set())
+    documented = set(op.errors) | {429} | ({422} if (op.body or op.query) else set()) | ({415} if op.body else set())
     for status in sorted(documented):
         responses[str(status)] = {"description": _DESCRIPTIONS.get(status, "Error"), "content": problem}
     spec["responses"] = responses

@@ -10,8 +10,8 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
 from app.errors import domain_problem
-from entities.errors import ValidationFailed
-from services.idempotency import IdempotentRequest, Replayed, fingerprint
+from entities.errors import UnsupportedMediaType, ValidationFailed
+from services.idempotency import IdempotentRequest, Replayed, fingerprint, without_secrets
 
 
 @dataclass
@@ -58,17 +58,10 @@ def _errors(exc: ValidationError) -> list[dict]:
 
 
 def parse_body(model: type[BaseModel]):
-    """The request's JSON body as ``model``; any problem is 422 validation_error."""
-    raw = request.get_data(cache=True)
-    if not raw.strip():
-        data = {}
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError):
-            raise ValidationFailed(
-                "Body must be valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]
-            ) from None
+    """The request's JSON body as ``model``: another media type is 415; a body that is not strict
+    JSON (UTF-8, no duplicate member names, no NaN) or not an object is 422 on ``body``; an absent
+    body is the empty object, so bodiless POSTs keep working."""
+    data = json_body()
     if not isinstance(data, dict):
         raise ValidationFailed("Body must be a JSON object", errors=[{"field": "body", "message": "must be an object"}])
     try:
@@ -77,6 +70,49 @@ def parse_body(model: type[BaseModel]):
         raise ValidationFailed(errors=_errors(exc)) from None
     except RecursionError:
         raise ValidationFailed(errors=[{"field": "body", "message": "too deeply nested"}]) from None
+
+
+def json_body():
+    """The parsed body ({} when there is none); UnsupportedMediaType or ValidationFailed otherwise."""
+    raw = request.get_data(cache=True)
+    # A body read already as a form leaves no data but its Content-Length: it was sent all the same.
+    if not raw.strip() and not (request.content_length and not raw):
+        return {}
+    # "application/json; charset=utf-8" is accepted: JSON is UTF-8 (RFC 8259), saying so is fine.
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(
+            "Send the request body as application/json",
+            errors=[{"field": "Content-Type", "message": "must be application/json"}],
+        )
+    try:
+        return json.loads(raw.decode("utf-8"), object_pairs_hook=_object, parse_constant=_no_constant)
+    except _DuplicateMember as duplicate:
+        message = f"duplicate member name {duplicate.args[0]!r}"
+        raise ValidationFailed("Body must be valid JSON", errors=[{"field": "body", "message": message}]) from None
+    except (ValueError, RecursionError):  # UnicodeDecodeError and JSONDecodeError are ValueErrors
+        raise ValidationFailed(
+            "Body must be valid JSON", errors=[{"field": "body", "message": "invalid JSON"}]
+        ) from None
+
+
+class _DuplicateMember(Exception):
+    pass
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    # The standard library keeps the last of two equal names; a proxy or the client may have
+    # read the first, so an ambiguous body is refused rather than guessed.
+    result = {}
+    for name, value in pairs:
+        if name in result:
+            raise _DuplicateMember(name[:64])
+        result[name] = value
+    return result
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
 
 
 def parse_query(model: type[BaseModel]):
@@ -104,10 +140,12 @@ def idempotency_request(render) -> IdempotentRequest | None:
             errors=[{"field": "Idempotency-Key", "message": "must be 1 to 255 printable characters"}]
         )
     try:
-        canonical = json.dumps(json.loads(request.get_data(cache=True) or b"{}"), sort_keys=True)
+        body = json.loads(request.get_data(cache=True) or b"{}")
     except ValueError:
-        canonical = request.get_data(cache=True).decode("utf-8", "replace")
-    secret = current_app.config["PIN_PEPPER"]  # never stored: the body holds the PIN
+        body = request.get_data(cache=True).decode("utf-8", "replace")
+    # The PIN stays out (SPEC section 4): a retry differing only in it replays, it is never "reused".
+    canonical = json.dumps(dict(without_secrets(body.items())) if isinstance(body, dict) else body, sort_keys=True)
+    secret = current_app.config["PIN_PEPPER"]  # never stored
     return IdempotentRequest(
         key=key, fingerprint=fingerprint(secret, f"{request.method} {request.path}\n{canonical}"), render=render
     )

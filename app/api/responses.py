@@ -206,3 +206,13 @@ class Statement(BaseModel):
 
 
 SCHEMAS.update({m.__name__: m for m in (Card, IssuedCard, DeclinedLine, Statement)})
+
+
+# Audit checkpoints (SPEC section 7).
+class Checkpoint(BaseModel):
+    count: int
+    last_id: int
+    head: str
+
+
+SCHEMAS.update({m.__name__: m for m in (Checkpoint,)})

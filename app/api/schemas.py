@@ -6,11 +6,66 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from entities.cards import MAX_MERCHANT, check_merchant
+from entities.errors import ValidationFailed
+from entities.text import clean_text
+from entities.users import MAX_FULL_NAME, check_password, check_timezone, clean_full_name
+from services.emails import check_email
+from services.ledger import MAX_MEMO
+
+
+def _rule(check):
+    """A pydantic validator made of the service's own rule, so the API refuses exactly what the
+    service refuses (the service stays the authority) and pydantic reports every field at once."""
+
+    def validate(value):
+        try:
+            return check(value)
+        except ValidationFailed as error:
+            raise _refusal(error) from None
+
+    return AfterValidator(validate)
+
+
+def _refusal(error: ValidationFailed) -> PydanticCustomError:
+    message = error.errors[0]["message"] if error.errors else error.detail
+    return PydanticCustomError("invalid", "{message}", {"message": message})
+
+
+_TEXT = "NFC-normalised and trimmed; no control, format or other invisible character (tab and newline included)"
+
+
+def _lengths(low: int, high: int) -> dict:
+    # Documented for clients, enforced by the rule: it counts after trimming (SPEC section 2), so a
+    # padded value longer than maxLength is still accepted.
+    return {"minLength": low, "maxLength": high} if low else {"maxLength": high}
+
 
 AmountCents = Annotated[int, Field(ge=1, le=10**12, description="Integer minor units, 1 to 10^12")]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$", description="4 to 6 ASCII digits")]
-Memo = Annotated[str, Field(max_length=140)]
+Memo = Annotated[
+    str,
+    Field(description=f"At most {MAX_MEMO} characters; {_TEXT}", json_schema_extra=_lengths(0, MAX_MEMO)),
+    _rule(lambda value: clean_text(value, "memo", MAX_MEMO, required=False)),
+]
+FullName = Annotated[
+    str,
+    Field(description=f"1 to {MAX_FULL_NAME} characters; {_TEXT}", json_schema_extra=_lengths(1, MAX_FULL_NAME)),
+    _rule(clean_full_name),
+]
+Merchant = Annotated[
+    str,
+    Field(description=f"1 to {MAX_MERCHANT} characters; {_TEXT}", json_schema_extra=_lengths(1, MAX_MERCHANT)),
+    _rule(check_merchant),
+]
+Email = Annotated[
+    str,
+    Field(max_length=254, description="Valid syntax; no whitespace, control or format character; stored lower-case"),
+    _rule(check_email),
+]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
@@ -19,9 +74,18 @@ class Strict(BaseModel):
 
 
 class RegisterIn(Strict):
-    email: Annotated[str, Field(max_length=254)]
-    password: Annotated[str, Field(min_length=12, max_length=128)]
-    full_name: Annotated[str, Field(min_length=1, max_length=100)]
+    email: Email
+    password: Annotated[str, Field(min_length=12, max_length=128, description="12 to 128 characters, not the email")]
+    full_name: FullName
+
+    @field_validator("password")
+    @classmethod
+    def _not_the_email(cls, password: str, info: ValidationInfo) -> str:
+        # Fields validate in order: the email is in info.data only when it was valid.
+        try:
+            return check_password(password, info.data.get("email"))
+        except ValidationFailed as error:
+            raise _refusal(error) from None
 
 
 class LoginIn(Strict):
@@ -38,8 +102,10 @@ class LogoutIn(Strict):
 
 
 class ProfileIn(Strict):
-    full_name: Annotated[str, Field(min_length=1, max_length=100)] | None = None
-    timezone: Annotated[str, Field(max_length=64)] | None = None
+    full_name: FullName | None = None
+    timezone: (
+        Annotated[str, Field(max_length=64, description="An IANA time zone name"), _rule(check_timezone)] | None
+    ) = None
 
 
 class PasswordIn(Strict):
@@ -135,7 +201,7 @@ class AuditQuery(Query):
 # Cards and statements (SPEC sections 5 and 6).
 class CardPurchaseIn(Strict):
     amount_cents: AmountCents
-    merchant: Annotated[str, Field(min_length=1, max_length=100)]
+    merchant: Merchant
     pin: Pin
 
 

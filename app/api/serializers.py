@@ -87,6 +87,10 @@ def audit_record(r) -> dict:
     }
 
 
+def checkpoint(c) -> dict:
+    return {"count": c.count, "last_id": c.last_id, "head": c.head}
+
+
 def session(s, current_id: str | None = None) -> dict:
     return {
         "id": s.id,

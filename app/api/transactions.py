@@ -7,8 +7,7 @@ from app.api import serializers as out
 from app.api.registry import json_response, money_call, operation, parse_body
 from app.api.schemas import ReverseIn, TransferIn
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import money_limit
 
 
 @operation(
@@ -23,7 +22,7 @@ from app.ratelimit import limit_from, user_or_ip_key
     idempotent=True,
     errors=(401, 403, 404, 409, 422, 423, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def transfer():
     actor = require_actor()
     data = parse_body(TransferIn)
@@ -60,7 +59,7 @@ def get_transaction(entry_id: int):
     idempotent=True,
     errors=(401, 403, 404, 409, 422, 429),
 )
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def reverse_transaction(entry_id: int):
     actor = require_actor()
     data = parse_body(ReverseIn)

@@ -6,10 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import money_limit
 from app.web.accounts import detail_page
-from app.web.helpers import action_failed, done, form_failed, idempotent_form, optional, settled
+from app.web.helpers import action_failed, done, form_failed, free_text, idempotent_form, settled
 from entities.errors import DomainError
 from entities.money import format_cents
 
@@ -69,13 +68,13 @@ def close(account_id: int):
 
 
 @bp.post("/accounts/<int:account_id>/entries/<int:entry_id>/reverse")
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def reverse(account_id: int, entry_id: int):
     """Staff: reverse one history line of the account being viewed (the service refuses customers)."""
     actor = require_actor()
     account = services().accounts.get(actor, account_id)
     try:
-        entry = settled(services().ledger.reverse(actor, entry_id, optional("reason"), idempotent_form()))
+        entry = settled(services().ledger.reverse(actor, entry_id, free_text("reason"), idempotent_form()))
     except DomainError as error:
         recorded = "entry_id" in error.extra  # a decline was written to the ledger: show it in the history
         return action_failed(

@@ -7,15 +7,14 @@ from datetime import date
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import money_limit
 from app.web.helpers import (
     done,
     form_failed,
     fragment,
+    free_text,
     idempotent_form,
     is_htmx,
-    optional,
     parse_amount,
     render,
     settled,
@@ -118,25 +117,27 @@ def _moved(account, entry, verb: str):
 
 
 @bp.post("/accounts/<int:account_id>/deposit")
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def deposit(account_id: int):
     return _cash(
         account_id,
         "deposit",
         "Deposited",
-        lambda actor: services().ledger.deposit(actor, account_id, parse_amount(), optional("memo"), idempotent_form()),
+        lambda actor: services().ledger.deposit(
+            actor, account_id, parse_amount(), free_text("memo"), idempotent_form()
+        ),
     )
 
 
 @bp.post("/accounts/<int:account_id>/withdraw")
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def withdraw(account_id: int):
     return _cash(
         account_id,
         "withdraw",
         "Withdrew",
         lambda actor: services().ledger.withdraw(
-            actor, account_id, parse_amount(), request.form.get("pin", ""), optional("memo"), idempotent_form()
+            actor, account_id, parse_amount(), request.form.get("pin", ""), free_text("memo"), idempotent_form()
         ),
     )
 

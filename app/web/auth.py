@@ -35,7 +35,11 @@ def login_submit():
         user = services().identity.authenticate(actor, request.form.get("email", ""), request.form.get("password", ""))
     except DomainError as error:
         return form_failed(
-            error, "login", "partials/auth/_login_form.html", _login_page, next_url=request.form.get("next", "")
+            error,
+            "login",
+            "partials/auth/_login_form.html",
+            _login_page,
+            next_url=safe_next(request.form.get("next"), default=""),
         )
     cookie = services().web_sessions.start(actor, user)
     session.pop("csrf_token", None)  # a fresh CSRF secret for the new login

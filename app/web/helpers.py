@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from urllib.parse import urlsplit
 
@@ -12,7 +13,7 @@ from app.auth import principal_or_none
 from app.errors import status_of
 from entities.errors import DomainError, ValidationFailed
 from entities.money import parse_decimal_amount
-from services.idempotency import IdempotentRequest, Replayed, fingerprint
+from services.idempotency import IdempotentRequest, Replayed, fingerprint, without_secrets
 
 # Errors that are not about the submitted form: the central handler answers them (page, toast, redirect).
 NOT_FORM_ERRORS = frozenset({"not_found", "forbidden", "unauthorized", "rate_limited", "csrf_failed"})
@@ -38,6 +39,10 @@ FRIENDLY = {
     "already_reversed": "This entry has already been reversed.",
     "not_reversible": "Only a posted entry that is not itself a reversal can be reversed.",
 }
+# A path, a query and nothing else: ASCII letters, digits and URL punctuation; never "//" first
+# (another host), never a backslash, quote, space, control or non-ASCII character.
+_SAFE_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~/?=&%+:@!$,;]*", re.ASCII)
+MAX_NEXT_LENGTH = 512
 SECRET_FIELDS = frozenset(
     {"csrf_token", "password", "current_password", "new_password", "pin", "current_pin", "new_pin", "idempotency_key"}
 )
@@ -93,8 +98,10 @@ def redirect_to(url: str) -> Response:
 
 
 def safe_next(url: str | None, default: str = "/") -> str:
-    """Only a local path is followed after login or an action (no open redirect)."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
+    """Only a same-site path of safe ASCII characters is followed after login or an action: no open
+    redirect, and nothing a Location or HX-Redirect header cannot carry (WSGI headers are Latin-1;
+    a non-Latin-1 value made the server drop the connection after the session was created)."""
+    if not isinstance(url, str) or len(url) > MAX_NEXT_LENGTH or not _SAFE_NEXT.fullmatch(url):
         return default
     parts = urlsplit(url)
     return default if parts.scheme or parts.netloc else url
@@ -158,6 +165,12 @@ def optional(name: str, source=None) -> str | None:
     return value or None
 
 
+def free_text(name: str) -> str | None:
+    """A free-text field as sent (None when empty): the service applies the text rule (trim, NFC,
+    no control or invisible character), so a tab refused by the API is refused here too."""
+    return request.form.get(name) or None
+
+
 def new_idempotency_key() -> str:
     return secrets.token_urlsafe(16)
 
@@ -167,9 +180,10 @@ def idempotent_form() -> IdempotentRequest | None:
     key = request.form.get("idempotency_key", "")
     if not 1 <= len(key) <= 64 or not key.isascii() or not key.isprintable():
         return None
-    fields = sorted((k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "idempotency_key"))
-    # Keyed (the form holds the PIN): a plain hash in the database would give the PIN back offline.
-    request_text = json.dumps([request.method, request.path, fields])
+    # The PIN stays out (SPEC section 4): a resubmission differing only in it is answered with the
+    # stored outcome, never "reused", so a known key cannot tell a right PIN from a wrong one.
+    submitted = ((k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "idempotency_key"))
+    request_text = json.dumps([request.method, request.path, without_secrets(submitted)])
     request_fingerprint = fingerprint(current_app.config["PIN_PEPPER"], request_text)
 
     def answer(entry, error):

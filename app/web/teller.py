@@ -5,17 +5,16 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, user_or_ip_key
+from app.ratelimit import money_limit
 from app.web.dashboard import ACCOUNT_TYPES
 from app.web.helpers import (
     done,
     form_failed,
     form_int,
     fragment,
+    free_text,
     idempotent_form,
     is_htmx,
-    optional,
     parse_amount,
     render,
     settled,
@@ -116,14 +115,14 @@ def open_account(user_id: int):
 
 
 @bp.post("/teller/customers/<int:user_id>/cash")
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def cash(user_id: int):
     """Cash at the counter: the pressed button says deposit or withdraw; a withdrawal needs the PIN."""
     actor = require_actor()
     ledger = services().ledger
     withdrawing = request.form.get("op") == "withdraw"
     try:
-        account_id, amount_cents, memo = form_int("account_id"), parse_amount(), optional("memo")
+        account_id, amount_cents, memo = form_int("account_id"), parse_amount(), free_text("memo")
         if withdrawing:
             result = ledger.withdraw(
                 actor, account_id, amount_cents, request.form.get("pin", ""), memo, idempotent_form()

@@ -5,22 +5,24 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.extensions import limiter
-from app.ratelimit import limit_from, lookup_limit, user_or_ip_key
+from app.ratelimit import lookup_limit, money_limit
 from app.web.helpers import (
     done,
     form_failed,
     form_int,
     form_state,
     fragment,
+    free_text,
     idempotent_form,
-    optional,
     parse_amount,
     render,
     settled,
 )
-from entities.errors import DomainError, NotFound, ValidationFailed
+from entities.accounts import luhn_valid
+from entities.errors import DomainError, FieldErrors, NotFound, ValidationFailed
 from entities.money import format_cents
+from entities.text import clean_text
+from services.ledger import MAX_MEMO
 
 bp = Blueprint("transfers", __name__)
 
@@ -49,33 +51,57 @@ def new():
 @bp.get("/transfers/lookup")
 @lookup_limit
 def lookup():
-    """The recipient's masked name while the number is typed (a fragment; "not found" is an answer)."""
+    """The recipient's masked name while the number is typed. Always a 200 fragment: a partial or
+    mistyped number gets a hint (an error status would be a console error on every keystroke),
+    "not found" is an answer, and only a complete, well-formed number is looked up."""
     actor = require_actor()
     number = request.args.get("to_account_number", "").strip()
-    holder = None
-    complete = len(number) == 10 and number.isdigit()
+    holder, hint = None, _number_hint(number)
+    complete = hint is None
     if complete:
         try:
             holder = services().accounts.lookup(actor, number)["holder"]
         except NotFound:
             holder = None
-    return fragment("partials/transfers/_recipient.html", holder=holder, complete=complete)
+    return fragment("partials/transfers/_recipient.html", holder=holder, complete=complete, hint=hint)
+
+
+def _number_hint(number: str) -> str | None:
+    """What to tell someone still typing an account number; None once it can be looked up.
+    The check digit is public arithmetic, so saying it is wrong reveals no account."""
+    if not number:
+        return ""
+    if not (number.isascii() and number.isdigit()):
+        return "Account numbers have digits only."
+    if len(number) != 10:
+        return "Enter all 10 digits." if len(number) < 10 else "Account numbers have 10 digits."
+    if not luhn_valid(number):
+        return "Check the number: it is not a valid account number."
+    return None
 
 
 def _confirmation(accounts) -> dict:
-    """Step one's input, parsed: the source account, the recipient (number and masked name), the amount."""
-    source_id = form_int("from_account_id")
+    """Step one's input, parsed: the source account, the recipient (number and masked name), the
+    amount and the memo. Every bad field is reported at once."""
+    problems = FieldErrors()
+    source_id = problems.check(form_int, "from_account_id")
     source = next((a for a in accounts if a.id == source_id), None)
-    if source is None:
-        raise ValidationFailed(errors=[{"field": "from_account_id", "message": "choose one of your accounts"}])
-    amount_cents = parse_amount()
+    if source_id is not None and source is None:
+        problems.errors.append({"field": "from_account_id", "message": "choose one of your accounts"})
+    amount_cents = problems.check(parse_amount)
+    memo = problems.check(clean_text, free_text("memo"), "memo", MAX_MEMO, required=False)
+    recipient = problems.check(_recipient, request.form.get("to_account_number", "").strip())
+    problems.raise_any()
+    return {"source": source, "recipient": recipient, "amount_cents": amount_cents, "memo": memo}
+
+
+def _recipient(number: str) -> dict:
     try:
-        recipient = services().accounts.lookup(require_actor(), request.form.get("to_account_number", "").strip())
+        return services().accounts.lookup(require_actor(), number)
     except NotFound:
         raise ValidationFailed(
             errors=[{"field": "to_account_number", "message": "no open account has this number"}]
         ) from None
-    return {"source": source, "recipient": recipient, "amount_cents": amount_cents, "memo": optional("memo")}
 
 
 @bp.post("/transfers/review")
@@ -96,7 +122,7 @@ def edit():
 
 
 @bp.post("/transfers")
-@limiter.limit(limit_from("RATELIMIT_MONEY"), key_func=user_or_ip_key)
+@money_limit
 def confirm():
     actor = require_actor()
     form = request.form
@@ -109,7 +135,7 @@ def confirm():
                 form.get("to_account_number", "").strip(),
                 parse_amount(),
                 form.get("pin", ""),
-                optional("memo"),
+                free_text("memo"),
                 idempotent_form(),
             )
         )
@@ -119,7 +145,7 @@ def confirm():
             "source": next((a for a in accounts if str(a.id) == form.get("from_account_id")), None),
             "recipient": {"number": form.get("to_account_number", ""), "holder": form.get("holder", "")},
             "amount_cents": _amount_or_none(),
-            "memo": optional("memo"),
+            "memo": free_text("memo"),
             "accounts": accounts,
         }
         return form_failed(error, "transfer", CONFIRM, lambda **kw: _render(CONFIRM, **kw, **shown), **shown)

@@ -109,10 +109,11 @@ def test_an_oversized_body_is_413_problem_json(client, targets):
     assert_problem(response, 413, "payload_too_large")
 
 
-def test_a_body_sent_as_form_data_is_still_parsed_strictly(client, targets):
+def test_a_body_sent_as_form_data_is_415_and_moves_nothing(api, client, targets):
     headers, _, account = targets
     response = client.post(f"/api/v1/accounts/{account['id']}/deposits", data={"amount_cents": "5"}, headers=headers)
-    assert_problem(response, 422, "validation_error")
+    assert_problem(response, 415, "unsupported_media_type")
+    assert api.get_account(headers, account["id"])["balance_cents"] == 1_000
 
 
 @pytest.mark.parametrize(

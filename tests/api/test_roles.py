@@ -96,4 +96,4 @@ def test_unknown_role_is_422(client, world, admin, role):
 
 def test_admin_cannot_change_their_own_role(client, admin):
     response = client.post(f"/api/v1/admin/users/{admin[0].id}/role", json={"role": "customer"}, headers=admin[1])
-    assert_problem(response, 422, "validation_error")
+    assert_problem(response, 403, "forbidden")

@@ -9,7 +9,9 @@ import pytest
 
 from entities.accounts import SystemAccount
 from entities.ledger import EntryKind, declined, post_between
+from entities.users import Actor
 from repository.ledger import STATEMENT_DECLINED_SQL, STATEMENT_LINES_SQL, STATEMENT_OPENING_SQL
+from services.audit import record
 from tests.conftest import PIN
 
 VAULT, SETTLEMENT = SystemAccount.CASH_VAULT, SystemAccount.CARD_SETTLEMENT
@@ -18,7 +20,8 @@ VAULT, SETTLEMENT = SystemAccount.CASH_VAULT, SystemAccount.CARD_SETTLEMENT
 @contextmanager
 def backdated(services):
     """Post entries at chosen past times straight through the repositories, in one unit of work,
-    keeping stored balances equal to the postings (so `flask verify` still passes)."""
+    keeping stored balances equal to the postings and auditing each entry as the ledger service does
+    (so `flask verify`, which cross-checks entries against the audit log, still passes)."""
     with services.uow() as uow:
         cache = {}
 
@@ -42,6 +45,7 @@ def backdated(services):
             )
             entry.created_at = when
             uow.ledger.add(entry)
+            record(uow, Actor(), str(kind), "success", "journal_entry", entry.id, amount_cents=amount)
 
         def decline(when, kind, account_id, amount, reason, memo=None):
             entry = declined(
@@ -49,6 +53,7 @@ def backdated(services):
             )
             entry.created_at = when
             uow.ledger.add(entry)
+            record(uow, Actor(), str(kind), "declined", "journal_entry", entry.id, amount_cents=amount, reason=reason)
 
         yield post, decline
         for item in cache.values():

@@ -11,6 +11,9 @@ CHECKS = [
     "balances_match_postings",
     "no_negative_balances",
     "audit_chain_intact",
+    "journal_entries_audited",
+    "money_audit_has_entries",
+    "append_only_triggers_present",
 ]
 
 
@@ -82,7 +85,10 @@ def test_verify_detects_an_edited_audit_record(app, activity):
     assert result.exit_code == 1
     lines = _lines(result.output)
     assert lines["audit_chain_intact"] == "FAIL"
-    assert [name for name, status in lines.items() if status == "FAIL"] == ["audit_chain_intact"]
+    assert [name for name, status in lines.items() if status == "FAIL"] == [
+        "audit_chain_intact",
+        "append_only_triggers_present",  # the dropped trigger shows too
+    ]
 
 
 def test_verify_detects_a_deleted_audit_record(app, activity):

@@ -11,6 +11,8 @@ from repository import db, migrations
 from repository.unit_of_work import UnitOfWork, factory
 from tests.integration.scratch import scratch_dir
 
+AUDIT_KEY = b"integration-audit-key-0123456789abcdef"
+
 
 @pytest.fixture
 def db_dir(tmp_path):
@@ -30,7 +32,7 @@ def database_url(db_dir):
 
 @pytest.fixture
 def uow(database_url):
-    return factory(database_url)
+    return factory(database_url, audit_key=AUDIT_KEY)
 
 
 @pytest.fixture

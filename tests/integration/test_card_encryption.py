@@ -1,5 +1,5 @@
-"""Card secrets at rest: the database file alone never reveals a PAN or CVV, and key rotation
-re-encrypts every card under the newest key."""
+"""Card secrets at rest: the database file alone never reveals a PAN (the CVV is not stored at all:
+see test_cvv_is_never_stored.py), and key rotation re-encrypts every card under the newest key."""
 
 import sqlite3
 
@@ -16,7 +16,8 @@ OLD_KEY, NEW_KEY = Fernet.generate_key().decode(), Fernet.generate_key().decode(
 @pytest.fixture
 def card_config(app_config):
     # Fixed secrets: several apps over one database must agree on everything but CARD_KEYS.
-    secrets = {name: f"test-{name.lower()}-" + "x" * 32 for name in ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER")}
+    names = ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "AUDIT_KEY")
+    secrets = {name: f"test-{name.lower()}-" + "x" * 32 for name in names}
     return {**app_config, **secrets, "CARD_KEYS": OLD_KEY}
 
 
@@ -56,7 +57,7 @@ def _every_value(conn):
 def _stored_tokens(path):
     conn = sqlite3.connect(path)
     try:
-        return conn.execute("SELECT id, pan_encrypted, cvv_encrypted FROM cards ORDER BY id").fetchall()
+        return conn.execute("SELECT id, pan_encrypted FROM cards ORDER BY id").fetchall()
     finally:
         conn.close()
 
@@ -72,7 +73,7 @@ def test_the_database_file_holds_no_pan_or_cvv_in_clear(card_config):
         with open(path + "-wal", "rb") as handle:
             wal = handle.read()
         # The log really holds the new card rows: their ciphertext is there, their PAN is not.
-        assert all(token.encode() in wal for _, token, _ in _stored_tokens(path))
+        assert all(token.encode() in wal for _, token in _stored_tokens(path))
         for card in issued:
             assert card["pan"].encode() not in wal and card["pan"][:12].encode() not in wal
     finally:
@@ -92,9 +93,8 @@ def test_the_database_file_holds_no_pan_or_cvv_in_clear(card_config):
     finally:
         conn.close()
     # The stored tokens are what hold the secrets: they open only with the key from the environment.
-    for (_, pan_token, cvv_token), card in zip(_stored_tokens(path), issued, strict=True):
+    for (_, pan_token), card in zip(_stored_tokens(path), issued, strict=True):
         assert Fernet(OLD_KEY).decrypt(pan_token.encode()).decode() == card["pan"]
-        assert Fernet(OLD_KEY).decrypt(cvv_token.encode()).decode() == card["cvv"]
 
 
 def test_the_database_refuses_a_plaintext_pan(card_config, api):
@@ -104,8 +104,8 @@ def test_the_database_refuses_a_plaintext_pan(card_config, api):
     try:
         with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
             conn.execute(
-                "INSERT INTO cards (account_id, pan_last4, pan_encrypted, cvv_encrypted, expiry_month, expiry_year,"
-                " created_at) VALUES (?, '1111', '4111111111111111', '123', 1, 2030, 'now')",
+                "INSERT INTO cards (account_id, pan_last4, pan_encrypted, expiry_month, expiry_year, created_at)"
+                " VALUES (?, '1111', '4111111111111111', 1, 2030, 'now')",
                 (account["id"],),
             )
     finally:
@@ -124,13 +124,11 @@ def test_key_rotation_leaves_every_card_readable_under_the_new_key_only(card_con
 
     after = _stored_tokens(path)
     assert [row[0] for row in after] == [row[0] for row in before]
-    for (_, pan_token, cvv_token), (_, old_pan, old_cvv), card in zip(after, before, issued, strict=True):
-        assert (pan_token, cvv_token) != (old_pan, old_cvv)
+    for (_, pan_token), (_, old_pan), card in zip(after, before, issued, strict=True):
+        assert pan_token != old_pan
         assert Fernet(NEW_KEY).decrypt(pan_token.encode()).decode() == card["pan"]
-        assert Fernet(NEW_KEY).decrypt(cvv_token.encode()).decode() == card["cvv"]
-        for token in (pan_token, cvv_token):
-            with pytest.raises(InvalidToken):
-                Fernet(OLD_KEY).decrypt(token.encode())
+        with pytest.raises(InvalidToken):
+            Fernet(OLD_KEY).decrypt(pan_token.encode())
 
     # With the old key gone from the configuration the cards still work and still rotate.
     new_only = create_app({**card_config, "CARD_KEYS": NEW_KEY})

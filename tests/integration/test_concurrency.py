@@ -15,7 +15,10 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def services(database_url):
-    return Services(ServiceSettings(database_url=database_url, jwt_secret="j" * 48, pin_pepper="p" * 48, bcrypt_cost=4))
+    settings = ServiceSettings(
+        database_url=database_url, jwt_secret="j" * 48, pin_pepper="p" * 48, audit_key="a" * 48, bcrypt_cost=4
+    )
+    return Services(settings)
 
 
 def _customer(services, email):

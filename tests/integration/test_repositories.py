@@ -5,7 +5,7 @@ from entities.clock import now_iso
 from entities.ledger import EntryKind, EntryStatus, JournalEntry, Posting
 from repository import db, migrations
 from repository.sessions import SessionRecord
-from tests.integration.conftest import add_account, add_user
+from tests.integration.conftest import AUDIT_KEY, add_account, add_user
 
 
 def test_migrations_are_recorded_and_idempotent(database_url):
@@ -127,7 +127,7 @@ def test_audit_append_chains_hashes(uow):
     with uow(write=False) as work:
         stored = list(work.audit.iterate(batch=1))
     assert [(r.id, r.hash, r.details) for r in stored] == [(1, first.hash, {"n": 1}), (2, second.hash, {})]
-    assert all(r.compute_hash() == r.hash for r in stored)
+    assert all(r.compute_hash(AUDIT_KEY) == r.hash for r in stored)
 
 
 def test_session_revocation_keeps_the_current_one(uow, seeded):

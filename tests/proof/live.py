@@ -27,6 +27,7 @@ SECRETS = {
     "JWT_SECRET": "proof-jwt-secret-0123456789abcdef0123456789abcdef",
     "PIN_PEPPER": "proof-pin-pepper-0123456789abcdef0123456789abcdef",
     "CARD_KEYS": "cHJvb2YtY2FyZC1rZXktMDEyMzQ1Njc4OWFiY2RlZjA=",
+    "AUDIT_KEY": "proof-audit-key-0123456789abcdef0123456789abcdef",
 }
 # Limits raised so the limiter counts every request but never answers 429.
 RAISED_LIMITS = {

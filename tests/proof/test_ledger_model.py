@@ -28,6 +28,7 @@ amounts = st.one_of(st.integers(min_value=1, max_value=5_000), st.integers(min_v
 account_index = st.integers(min_value=0, max_value=2)
 mostly_true = st.integers(min_value=0, max_value=4).map(bool)  # 4 in 5: most PINs are right
 OPENING_CENTS = 20_000
+PIN_UNLOCKS_PER_DAY = 3  # the default (SPEC section 1); a model run lasts well under 24 hours
 
 
 def render(entry, error) -> tuple[int, dict]:
@@ -65,6 +66,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         run = next(_run)
         self.teller = self._user(f"model-teller-{run}", Role.TELLER)
+        self.admin = self._user(f"model-admin-{run}", Role.ADMIN)
         self.alice = self._user(f"model-alice-{run}", Role.CUSTOMER)
         self.bob = self._user(f"model-bob-{run}", Role.CUSTOMER)
         owners = [self.alice, self.alice, self.bob]
@@ -74,6 +76,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.frozen = {a.id: False for a in self.accounts}
         self.pin_failures = {a.id: 0 for a in self.accounts}
         self.locked = {a.id: False for a in self.accounts}
+        self.teller_unlocks = {a.id: 0 for a in self.accounts}
         self.entries: dict[int, Entry] = {}
         self.remembered: list[Remembered] = []
         self.keys = itertools.count(1)
@@ -195,10 +198,15 @@ class LedgerMachine(RuleBasedStateMachine):
         change(self.teller, account_id)
         self.frozen[account_id] = freeze
 
-    @rule(index=account_index)
-    def unlock(self, index):
+    @rule(index=account_index, by_admin=st.booleans())
+    def unlock(self, index, by_admin):
+        """A teller lifts one account's PIN lock at most PIN_UNLOCKS_PER_DAY (3) times a day; an admin always."""
         account_id = self._account(index)
-        self.services.accounts.unlock(self.teller, account_id)
+        if not by_admin and self.teller_unlocks[account_id] >= PIN_UNLOCKS_PER_DAY:
+            self._expect_error("unlock_limit", lambda: self.services.accounts.unlock(self.teller, account_id))
+            return
+        self.services.accounts.unlock(self.admin if by_admin else self.teller, account_id)
+        self.teller_unlocks[account_id] += 0 if by_admin else 1
         self.pin_failures[account_id], self.locked[account_id] = 0, False
 
     @precondition(lambda self: self.remembered)

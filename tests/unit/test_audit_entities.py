@@ -1,10 +1,12 @@
-"""Audit records hash their whole content, chained to the previous record."""
+"""Audit records hash their whole content under the audit key, chained to the previous record."""
 
 from dataclasses import replace
 
 import pytest
 
 from entities.audit import GENESIS_HASH, AuditRecord
+
+KEY = b"unit-audit-key-0123456789abcdef0123"
 
 
 def _record(**extra):
@@ -26,8 +28,8 @@ def _record(**extra):
 
 def test_hash_is_sha256_hex_and_deterministic():
     record = _record()
-    assert len(record.compute_hash()) == 64
-    assert record.compute_hash() == _record().compute_hash()
+    assert len(record.compute_hash(KEY)) == 64
+    assert record.compute_hash(KEY) == _record().compute_hash(KEY)
     assert record.prev_hash == GENESIS_HASH
 
 
@@ -48,10 +50,10 @@ def test_hash_is_sha256_hex_and_deterministic():
 )
 def test_any_field_change_changes_the_hash(change):
     original = _record()
-    assert replace(original, **change).compute_hash() != original.compute_hash()
+    assert replace(original, **change).compute_hash(KEY) != original.compute_hash(KEY)
 
 
 def test_detail_key_order_does_not_matter():
     one = _record(details={"a": 1, "b": 2})
     two = _record(details={"b": 2, "a": 1})
-    assert one.compute_hash() == two.compute_hash()
+    assert one.compute_hash(KEY) == two.compute_hash(KEY)

@@ -17,7 +17,7 @@ STRONG = "x" * 40
 
 @pytest.fixture
 def env(monkeypatch):
-    for name in ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "CARD_KEYS", "COREBANK_ENV"):
+    for name in ("SECRET_KEY", "JWT_SECRET", "PIN_PEPPER", "CARD_KEYS", "AUDIT_KEY", "COREBANK_ENV"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
 
@@ -42,14 +42,16 @@ def test_production_with_a_weak_jwt_secret_refuses_to_start(env, tmp_path):
 
 
 def test_production_with_an_invalid_card_key_refuses_to_start(env, tmp_path):
-    production(env, SECRET_KEY=STRONG, JWT_SECRET=STRONG, PIN_PEPPER=STRONG, CARD_KEYS="not-a-fernet-key")
+    production(
+        env, SECRET_KEY=STRONG, JWT_SECRET=STRONG, PIN_PEPPER=STRONG, AUDIT_KEY=STRONG, CARD_KEYS="not-a-fernet-key"
+    )
     with pytest.raises(ConfigError, match="CARD_KEYS"):
         load_config(tmp_path)
 
 
 def test_production_with_strong_secrets_starts(env, tmp_path):
     key = Fernet.generate_key().decode()
-    production(env, SECRET_KEY=STRONG, JWT_SECRET=STRONG, PIN_PEPPER=STRONG, CARD_KEYS=key)
+    production(env, SECRET_KEY=STRONG, JWT_SECRET=STRONG, PIN_PEPPER=STRONG, CARD_KEYS=key, AUDIT_KEY=STRONG)
     config = load_config(tmp_path)
     assert config["JWT_SECRET"] == STRONG
     assert config["CARD_KEYS"] == key
