@@ -53,6 +53,19 @@ class WebHelper:
         extra = {"HX-Request": "true"} if htmx else {}
         return self.client.post(path, data=data, headers={**extra, **(headers or {})})
 
+    def confirm_transfer(self, source, target, pin=PIN, key="k-1", amount="25.00"):
+        """The transfer form's confirmation step (HTMX), to ``target``'s holder "Bob D."."""
+        form = {
+            "from_account_id": source.id,
+            "to_account_number": target.number,
+            "holder": "Bob D.",
+            "amount": amount,
+            "memo": "Rent",
+            "pin": pin,
+            "idempotency_key": key,
+        }
+        return self.post("/transfers", form, htmx=True)
+
     def login(self, user_or_email, password=PASSWORD):
         email = getattr(user_or_email, "email", user_or_email)
         token = self.csrf("/login")

@@ -23,22 +23,6 @@ def bob_account(web):
     return web.account(web.user("Bob Dylan"))
 
 
-def _confirm(web, alice, bob_account, pin, key="form-1", amount="25.00"):
-    return web.post(
-        "/transfers",
-        {
-            "from_account_id": alice["account"].id,
-            "to_account_number": bob_account.number,
-            "holder": "Bob D.",
-            "amount": amount,
-            "memo": "Rent",
-            "pin": pin,
-            "idempotency_key": key,
-        },
-        htmx=True,
-    )
-
-
 def _withdraw(web, alice, pin, key="form-w"):
     path = f"/accounts/{alice['account'].id}/withdraw"
     return web.post(path, {"amount": "10.00", "pin": pin, "idempotency_key": key}, htmx=True)
@@ -55,8 +39,8 @@ def _money(web, alice, bob_account):
 
 
 def test_a_transfer_resubmitted_with_a_wrong_pin_gets_the_stored_outcome(web, alice, bob_account):
-    assert _confirm(web, alice, bob_account, PIN).status_code == 200
-    again = _confirm(web, alice, bob_account, WRONG_PIN)
+    assert web.confirm_transfer(alice["account"], bob_account, PIN, key="form-1").status_code == 200
+    again = web.confirm_transfer(alice["account"], bob_account, WRONG_PIN, key="form-1")
     assert again.status_code == 200
     assert json.loads(again.headers["HX-Trigger"])["toast"]["message"] == (
         "That transfer was already submitted; nothing was moved twice."
@@ -73,19 +57,19 @@ def test_a_resubmitted_withdrawal_answers_a_wrong_pin_exactly_like_the_right_one
 
 
 def test_a_wrong_pin_first_is_counted_then_the_right_pin_on_the_same_form_moves_the_money(web, alice, bob_account):
-    wrong = _confirm(web, alice, bob_account, WRONG_PIN)
+    wrong = web.confirm_transfer(alice["account"], bob_account, WRONG_PIN, key="form-1")
     assert wrong.status_code == 403
     assert "Wrong PIN: 2 attempt(s) remaining" in wrong.get_data(as_text=True)
     assert _money(web, alice, bob_account) == (10_000, 1, 0, 0)
-    right = _confirm(web, alice, bob_account, PIN)
+    right = web.confirm_transfer(alice["account"], bob_account, PIN, key="form-1")
     assert right.status_code == 200
     assert json.loads(right.headers["HX-Trigger"])["toast"]["message"].startswith("Sent $25.00")
     assert _money(web, alice, bob_account) == (7_500, 0, 2_500, 1)
 
 
 def test_a_form_key_reused_with_another_amount_is_422_and_audited(web, alice, bob_account):
-    assert _confirm(web, alice, bob_account, PIN, key="form-r").status_code == 200
-    reused = _confirm(web, alice, bob_account, PIN, key="form-r", amount="26.00")
+    assert web.confirm_transfer(alice["account"], bob_account, PIN, key="form-r").status_code == 200
+    reused = web.confirm_transfer(alice["account"], bob_account, PIN, key="form-r", amount="26.00")
     assert reused.status_code == 422
     assert _money(web, alice, bob_account) == (7_500, 0, 2_500, 1)
     rows = web.sql(

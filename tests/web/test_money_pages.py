@@ -132,24 +132,8 @@ def test_review_step_refuses_someone_elses_source_account(web, alice, bob_accoun
     assert "choose one of your accounts" in response.get_data(as_text=True)
 
 
-def _confirm(web, alice, bob_account, pin="1234", key="k-1", amount="25.00"):
-    return web.post(
-        "/transfers",
-        {
-            "from_account_id": alice["account"].id,
-            "to_account_number": bob_account.number,
-            "holder": "Bob D.",
-            "amount": amount,
-            "memo": "Rent",
-            "pin": pin,
-            "idempotency_key": key,
-        },
-        htmx=True,
-    )
-
-
 def test_confirming_with_the_pin_moves_the_money(web, alice, bob_account):
-    response = _confirm(web, alice, bob_account)
+    response = web.confirm_transfer(alice["account"], bob_account)
     assert response.status_code == 200
     assert "Transfer sent" in response.get_data(as_text=True)
     trigger = json.loads(response.headers["HX-Trigger"])
@@ -161,15 +145,15 @@ def test_confirming_with_the_pin_moves_the_money(web, alice, bob_account):
 
 
 def test_a_double_submitted_transfer_moves_money_once(web, alice, bob_account):
-    assert _confirm(web, alice, bob_account, key="same").status_code == 200
-    again = _confirm(web, alice, bob_account, key="same")
+    assert web.confirm_transfer(alice["account"], bob_account, key="same").status_code == 200
+    again = web.confirm_transfer(alice["account"], bob_account, key="same")
     assert again.status_code == 200
     assert "nothing was moved twice" in again.headers["HX-Trigger"]
     assert web.sql("SELECT COUNT(*) FROM journal_entries WHERE kind = 'transfer'") == [(1,)]
 
 
 def test_confirming_with_a_wrong_pin_keeps_the_confirmation_with_the_error(web, alice, bob_account):
-    response = _confirm(web, alice, bob_account, pin="0000")
+    response = web.confirm_transfer(alice["account"], bob_account, pin="0000")
     assert response.status_code == 403
     body = response.get_data(as_text=True)
     assert "Check and confirm" in body
@@ -219,7 +203,7 @@ def test_the_confirmation_step_carries_the_details_to_the_transfer(web, alice, b
 
 
 def test_insufficient_funds_at_confirmation_is_shown_above_the_summary(web, alice, bob_account):
-    response = _confirm(web, alice, bob_account, amount="5000.00")
+    response = web.confirm_transfer(alice["account"], bob_account, amount="5000.00")
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Check and confirm" in body
