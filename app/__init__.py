@@ -66,7 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
     @app.after_request
     def retry_after_only_on_429(response):
         # Registered before the limiter so it runs after the limiter's header injection.
-        if response.status_code != 429:
+        if response.status_code not in (429, 503):
             response.headers.pop("Retry-After", None)
         return response
 
@@ -111,7 +111,7 @@ def migrate(database_url: str, audit_key: str | None = None) -> list[str]:
     try:
         return migrations.upgrade(conn, audit_key)
     finally:
-        conn.close()
+        db.close(database_url, conn)
 
 
 def _register_blueprints(app: Flask) -> None:

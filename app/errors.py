@@ -11,6 +11,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from entities.errors import DomainError
+from repository.errors import DatabaseBusy, DatabaseUnavailable
 
 log = logging.getLogger("corebank.errors")
 
@@ -47,6 +48,7 @@ STATUS_BY_CODE = {
     "idempotency_key_reused": 422,
     "rate_limited": 429,
     "internal_error": 500,
+    "service_unavailable": 503,
 }
 PROBLEM_TYPE = "urn:corebank:problem:"
 
@@ -118,6 +120,15 @@ def register_error_handlers(app) -> None:
         status = 422 if error.code == 400 else error.code
         body = problem_body(code, error.name, error.description or error.name, status)
         return respond(status, body)
+
+    @app.errorhandler(DatabaseBusy)
+    @app.errorhandler(DatabaseUnavailable)
+    def handle_database_busy(error):
+        # Nothing was committed (the transaction rolled back): the client may retry, with the same
+        # Idempotency-Key for money. Never the driver's message: it can name tables and SQL.
+        log.warning("database busy or unavailable: %s", type(error).__name__, extra={"request_id": g.get("request_id")})
+        body = problem_body("service_unavailable", "Service unavailable", "The bank is busy; try again shortly.", 503)
+        return respond(503, body, {"Retry-After": "1"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from entities.accounts import Account, AccountStatus, AccountType, new_account_number
 from entities.clock import now_iso
 
@@ -34,40 +32,60 @@ def _account(row) -> Account | None:
 
 
 class AccountRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn, backend=None):
         self.conn = conn
+        self._for_update = getattr(backend, "for_update", "")
+        self._defers_system = getattr(backend, "defers_system_balances", False)
 
-    def add(self, account: Account) -> Account:
-        """Insert with a fresh random number, retrying the rare collision."""
+    def add(self, account: Account) -> Account | None:
+        """Insert with a fresh random number, retrying the rare collision. A system account that a
+        concurrent transaction created first is not inserted: None (the caller reads that one)."""
         for _ in range(20):
             account.number = new_account_number()
-            try:
-                cursor = self.conn.execute(
-                    "INSERT INTO accounts (number, owner_id, type, currency, balance_cents, status, pin_hash,"
-                    " pin_salt, system_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        account.number,
-                        account.owner_id,
-                        str(account.type),
-                        account.currency,
-                        account.balance_cents,
-                        str(account.status),
-                        account.pin_hash,
-                        account.pin_salt,
-                        account.system_code,
-                        account.created_at,
-                    ),
-                )
-            except sqlite3.IntegrityError as exc:
-                if "accounts.number" in str(exc):
-                    continue
-                raise
-            account.id = cursor.lastrowid
-            return account
+            row = self.conn.execute(
+                "INSERT INTO accounts (number, owner_id, type, currency, balance_cents, status, pin_hash,"
+                " pin_salt, system_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO NOTHING RETURNING id",
+                (
+                    account.number,
+                    account.owner_id,
+                    str(account.type),
+                    account.currency,
+                    account.balance_cents,
+                    str(account.status),
+                    account.pin_hash,
+                    account.pin_salt,
+                    account.system_code,
+                    account.created_at,
+                ),
+            ).fetchone()
+            if row is not None:
+                account.id = row[0]
+                return account
+            if account.system_code is not None and self._system_row(account.system_code, account.currency):
+                return None
         raise RuntimeError("could not allocate a unique account number")
 
-    def get(self, account_id: int) -> Account | None:
-        return _account(self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?", (account_id,)).fetchone())
+    def lock(self, *accounts: Account) -> None:
+        """Lock the rows of these customer accounts until the transaction ends, in ascending id order
+        (so two movements never wait on each other in a circle), and refresh what a movement decides
+        on: balance, status, PIN state. System accounts are never locked (SPEC section 17: their
+        postings are folded by the sealer). On SQLite the write transaction already holds the file."""
+        if not self._for_update:
+            return
+        wanted = {a.id: a for a in accounts if a is not None and not a.is_system}
+        for account_id in sorted(wanted):
+            fresh = self.get(account_id, lock=True)
+            for account in (a for a in accounts if a is not None and a.id == account_id):
+                account.balance_cents, account.status = fresh.balance_cents, fresh.status
+                account.pin_hash, account.pin_salt = fresh.pin_hash, fresh.pin_salt
+                account.pin_failures, account.pin_locked = fresh.pin_failures, fresh.pin_locked
+
+    def get(self, account_id: int, *, lock: bool = False) -> Account | None:
+        lock_clause = self._for_update if lock else ""
+        return _account(
+            self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?{lock_clause}", (account_id,)).fetchone()
+        )
 
     def by_number(self, number: str) -> Account | None:
         return _account(self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE number = ?", (number,)).fetchone())
@@ -82,9 +100,7 @@ class AccountRepository:
 
     def system(self, code: str, currency: str) -> Account:
         """The system account for ``code`` in ``currency``, created on first use."""
-        row = self.conn.execute(
-            f"SELECT {_COLUMNS} FROM accounts WHERE system_code = ? AND currency = ?", (code, currency)
-        ).fetchone()
+        row = self._system_row(code, currency)
         if row is not None:
             return _account(row)
         account = Account(
@@ -96,10 +112,20 @@ class AccountRepository:
             system_code=code,
             created_at=now_iso(),
         )
-        return self.add(account)
+        return self.add(account) or _account(self._system_row(code, currency))
 
-    def save_balance(self, account: Account) -> None:
+    def _system_row(self, code: str, currency: str):
+        return self.conn.execute(
+            f"SELECT {_COLUMNS} FROM accounts WHERE system_code = ? AND currency = ?", (code, currency)
+        ).fetchone()
+
+    def save_balance(self, account: Account) -> bool:
+        """Store the balance a posting left; False when it is a system account's on a backend that folds
+        those later (the posting is then written without its balance after: see the sealer)."""
+        if account.is_system and self._defers_system:
+            return False
         self.conn.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (account.balance_cents, account.id))
+        return True
 
     def save_status(self, account: Account) -> None:
         self.conn.execute("UPDATE accounts SET status = ? WHERE id = ?", (str(account.status), account.id))

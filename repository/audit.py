@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 from entities.audit import GENESIS_HASH, AuditRecord, Checkpoint
 from entities.clock import now_iso
@@ -43,9 +42,12 @@ class MissingAuditKey(RuntimeError):
 
 
 class AuditRepository:
-    def __init__(self, conn: sqlite3.Connection, audit_key: bytes | None = None):
+    def __init__(self, conn, backend=None, audit_key: bytes | None = None):
         self.conn = conn
         self._key = audit_key  # never written to the database
+        # SQLite: each append chains to the last record (the write transaction serialises appends).
+        # PostgreSQL: the record is written unchained; the sealer chains it after commit (SPEC 17).
+        self.sealed_later = getattr(backend, "name", "sqlite") == "postgresql"
 
     def hash_of(self, record: AuditRecord) -> str:
         """The keyed hash ``record`` must carry."""
@@ -54,7 +56,10 @@ class AuditRepository:
         return record.compute_hash(self._key)
 
     def append(self, record: AuditRecord) -> AuditRecord:
-        """Chain to the last record. The caller's write transaction (BEGIN IMMEDIATE) serialises appends."""
+        """Chain to the last record (SQLite: the caller's BEGIN IMMEDIATE serialises appends), or write
+        it for the sealer to chain in commit order (PostgreSQL)."""
+        if self.sealed_later:
+            return self._append_unsealed(record)
         last = self.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
         record.id = (last["id"] + 1) if last else 1
         record.prev_hash = last["hash"] if last else GENESIS_HASH
@@ -79,6 +84,30 @@ class AuditRepository:
                 record.hash,
             ),
         )
+        return record
+
+    def _append_unsealed(self, record: AuditRecord) -> AuditRecord:
+        if not self._key:
+            raise MissingAuditKey("AUDIT_KEY is not configured: the audit chain cannot be written or verified")
+        record.created_at = record.created_at or now_iso()
+        record.details = json.loads(json.dumps(record.details, default=str))
+        record.prev_hash, record.hash = None, None
+        record.id = self.conn.execute(
+            "INSERT INTO audit_log (created_at, actor_id, action, resource_type, resource_id, outcome, ip,"
+            " user_agent, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                record.created_at,
+                record.actor_id,
+                record.action,
+                record.resource_type,
+                record.resource_id,
+                record.outcome,
+                record.ip,
+                record.user_agent,
+                record.request_id,
+                json.dumps(record.details, sort_keys=True),
+            ),
+        ).fetchone()[0]
         return record
 
     def list(
@@ -110,6 +139,14 @@ class AuditRepository:
 
     def checkpoint(self) -> Checkpoint:
         """The chain as it stands: how many records, the newest id and its hash."""
+        if self.sealed_later:
+            row = self.conn.execute(
+                "SELECT COUNT(*) AS count, (SELECT id FROM audit_log WHERE chain_seq IS NOT NULL"
+                " ORDER BY chain_seq DESC LIMIT 1) AS last_id, (SELECT hash FROM audit_log"
+                " WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1) AS head"
+                " FROM audit_log WHERE chain_seq IS NOT NULL"
+            ).fetchone()
+            return Checkpoint(row["count"], row["last_id"] or 0, row["head"] or GENESIS_HASH)
         row = self.conn.execute(
             "SELECT COUNT(*) AS count, (SELECT id FROM audit_log ORDER BY id DESC LIMIT 1) AS last_id,"
             " (SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1) AS head FROM audit_log"
@@ -123,17 +160,25 @@ class AuditRepository:
         )
 
     def iterate(self, batch: int = 5000):
-        """Every record in id order, in batches, for chain verification. Plain tuples, not
-        sqlite3.Row: the walk over a long log spends most of its time building records."""
-        last_id = 0
-        cursor = self.conn.cursor()
-        cursor.row_factory = None
+        """Every chained record in chain order (SQLite: id order; PostgreSQL: the sealer's chain_seq),
+        in batches, for chain verification. Plain tuples: the walk over a long log spends most of its
+        time building records."""
+        order = "chain_seq" if self.sealed_later else "id"
+        position = 0
         while True:
-            rows = cursor.execute(
-                f"SELECT {_FIELD_ORDER} FROM audit_log WHERE id > ? ORDER BY id LIMIT ?", (last_id, batch)
-            ).fetchall()
+            rows = self.conn.tuples(
+                f"SELECT {_FIELD_ORDER}, {order} FROM audit_log WHERE {order} > ? ORDER BY {order} LIMIT ?",
+                (position, batch),
+            )
             if not rows:
                 return
             for row in rows:
-                yield _record_from_tuple(row)
-            last_id = rows[-1][10]
+                yield _record_from_tuple(row[:13])
+            position = rows[-1][13]
+
+    def unsealed(self) -> tuple[int, str | None]:
+        """(records not chained yet, the oldest one's time): always (0, None) on SQLite."""
+        if not self.sealed_later:
+            return 0, None
+        row = self.conn.execute("SELECT COUNT(*), MIN(created_at) FROM audit_log WHERE hash IS NULL").fetchone()
+        return row[0], row[1]

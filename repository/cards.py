@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from entities.cards import Card, CardStatus
 
 _COLUMNS = "id, account_id, pan_last4, pan_encrypted, expiry_month, expiry_year, status, created_at"
@@ -25,13 +23,13 @@ def _card(row) -> Card | None:
 
 
 class CardRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn, backend=None):
         self.conn = conn
 
     def add(self, card: Card) -> Card:
-        cursor = self.conn.execute(
+        card.id = self.conn.execute(
             "INSERT INTO cards (account_id, pan_last4, pan_encrypted, expiry_month, expiry_year, status, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 card.account_id,
                 card.pan_last4,
@@ -41,8 +39,7 @@ class CardRepository:
                 str(card.status),
                 card.created_at,
             ),
-        )
-        card.id = cursor.lastrowid
+        ).fetchone()[0]
         return card
 
     def get(self, card_id: int) -> Card | None:

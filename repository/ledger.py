@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from entities.clock import now_iso
 from entities.ledger import EntryKind, EntryStatus, HistoryItem, JournalEntry, Posting
 from entities.statements import DeclinedLine, signed_declined_amount
@@ -42,15 +40,15 @@ STATEMENT_DECLINED_SQL = """
 
 
 class LedgerRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn, backend=None):
         self.conn = conn
 
     def add(self, entry: JournalEntry) -> JournalEntry:
         entry.check_balanced()
         entry.created_at = entry.created_at or now_iso()
-        cursor = self.conn.execute(
+        row = self.conn.execute(
             f"INSERT INTO journal_entries ({_ENTRY_COLUMNS.replace('id, ', '', 1)})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 str(entry.kind),
                 str(entry.status),
@@ -64,14 +62,14 @@ class LedgerRepository:
                 entry.actor_id,
                 entry.created_at,
             ),
-        )
-        entry.id = cursor.lastrowid
+        ).fetchone()
+        entry.id = row[0]
         for posting in entry.postings:
             posting.id = self.conn.execute(
                 "INSERT INTO postings (entry_id, account_id, amount_cents, balance_after_cents, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (entry.id, posting.account_id, posting.amount_cents, posting.balance_after_cents, entry.created_at),
-            ).lastrowid
+            ).fetchone()[0]
         return entry
 
     def get(self, entry_id: int) -> JournalEntry | None:
@@ -158,17 +156,19 @@ class LedgerRepository:
                           WHERE p2.entry_id = p.entry_id AND p2.account_id <> p.account_id LIMIT 1) AS counterparty,
                         e.memo AS memo, e.created_at AS created_at
                     FROM postings p JOIN journal_entries e ON e.id = p.entry_id
-                    WHERE p.account_id = :acct{extra} ORDER BY p.entry_id DESC LIMIT :limit)"""
+                    WHERE p.account_id = :acct{extra} ORDER BY p.entry_id DESC LIMIT :limit) AS posted"""
             )
         if status in (None, "declined"):
             extra = "".join(f" AND {c}" for c in where_d)
             branches.append(
-                f"""SELECT * FROM (SELECT NULL AS id, e.id AS entry_id, e.kind AS kind, e.status AS status,
-                        e.amount_cents AS amount_cents, NULL AS balance_after_cents,
+                f"""SELECT * FROM (SELECT CAST(NULL AS BIGINT) AS id, e.id AS entry_id, e.kind AS kind,
+                        e.status AS status, e.amount_cents AS amount_cents,
+                        CAST(NULL AS BIGINT) AS balance_after_cents,
                         (SELECT number FROM accounts WHERE id = e.counterparty_account_id) AS counterparty,
                         e.memo AS memo, e.created_at AS created_at
                     FROM journal_entries e
-                    WHERE e.account_id = :acct AND e.status = 'declined'{extra} ORDER BY e.id DESC LIMIT :limit)"""
+                    WHERE e.account_id = :acct AND e.status = 'declined'{extra}
+                    ORDER BY e.id DESC LIMIT :limit) AS declined"""
             )
         if not branches:
             return []
@@ -198,20 +198,3 @@ class LedgerRepository:
         """The balance after the account's last posting before ``moment`` (0 if none): one index probe."""
         row = self.conn.execute(STATEMENT_OPENING_SQL, (account_id, moment)).fetchone()
         return row[0] if row else 0
-
-    # idempotency
-    def idempotent_response(self, user_id: int, key: str):
-        return self.conn.execute(
-            "SELECT fingerprint, status_code, response_body FROM idempotency_keys WHERE user_id = ? AND key = ?",
-            (user_id, key),
-        ).fetchone()
-
-    def save_idempotent_response(self, user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
-        self.conn.execute(
-            "INSERT INTO idempotency_keys (user_id, key, fingerprint, status_code, response_body, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (user_id, key, fingerprint, status, body, now_iso()),
-        )
-
-    def purge_idempotency(self, older_than: str) -> int:
-        return self.conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (older_than,)).rowcount

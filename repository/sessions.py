@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 
@@ -20,8 +19,9 @@ class SessionRecord:
 
 
 class SessionRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn, backend=None):
         self.conn = conn
+        self._for_update = getattr(backend, "for_update", "")
 
     def add(self, record: SessionRecord) -> None:
         self.conn.execute(
@@ -55,7 +55,7 @@ class SessionRepository:
 
     def revoke_all_for_user(self, user_id: int, now: str, *, except_id: str | None = None) -> int:
         cursor = self.conn.execute(
-            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS NOT ?",
+            "UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL AND id IS DISTINCT FROM ?",
             (now, user_id, except_id),
         )
         return cursor.rowcount
@@ -75,7 +75,9 @@ class SessionRepository:
         )
 
     def get_refresh(self, jti: str):
-        return self.conn.execute("SELECT * FROM refresh_tokens WHERE jti = ?", (jti,)).fetchone()
+        """The refresh token's row, locked until commit (PostgreSQL): two concurrent uses of one token
+        are decided one after the other, so the second is seen as reuse."""
+        return self.conn.execute(f"SELECT * FROM refresh_tokens WHERE jti = ?{self._for_update}", (jti,)).fetchone()
 
     def mark_refresh_used(self, jti: str, now: str) -> bool:
         cursor = self.conn.execute(
@@ -85,7 +87,9 @@ class SessionRepository:
 
     # blacklist
     def blacklist(self, jti: str, expires_at: str) -> None:
-        self.conn.execute("INSERT OR IGNORE INTO token_blacklist (jti, expires_at) VALUES (?, ?)", (jti, expires_at))
+        self.conn.execute(
+            "INSERT INTO token_blacklist (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING", (jti, expires_at)
+        )
 
     def is_blacklisted(self, jti: str) -> bool:
         return self.conn.execute("SELECT 1 FROM token_blacklist WHERE jti = ?", (jti,)).fetchone() is not None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 from entities.users import Role, User
 
 _COLUMNS = "id, email, full_name, password_hash, role, failed_logins, locked_until, admin_locked, timezone, created_at"
@@ -27,15 +25,19 @@ def _user(row) -> User | None:
 
 
 class UserRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn, backend=None):
         self.conn = conn
+        self._for_update = getattr(backend, "for_update", "")
 
     def add(self, user: User) -> User:
-        cursor = self.conn.execute(
-            "INSERT INTO users (email, full_name, password_hash, role, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        row = self.conn.execute(
+            "INSERT INTO users (email, full_name, password_hash, role, timezone, created_at) VALUES (?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING RETURNING id",
             (user.email, user.full_name, user.password_hash, str(user.role), user.timezone, user.created_at),
-        )
-        user.id = cursor.lastrowid
+        ).fetchone()
+        if row is None:  # registered by a concurrent request since email_exists said no
+            return None
+        user.id = row[0]
         return user
 
     def email_exists(self, email: str) -> bool:
@@ -43,6 +45,13 @@ class UserRepository:
 
     def get(self, user_id: int) -> User | None:
         return _user(self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone())
+
+    def lock(self, user_id: int) -> User | None:
+        """The user re-read with its row locked until the transaction ends (PostgreSQL; on SQLite the
+        write transaction already holds the database): login counters never lose an update."""
+        return _user(
+            self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?{self._for_update}", (user_id,)).fetchone()
+        )
 
     def by_email(self, email: str) -> User | None:
         return _user(self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE email = ?", (email,)).fetchone())
@@ -95,7 +104,7 @@ class UserRepository:
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self.conn.execute(
             f"""SELECT {_COLUMNS} FROM users WHERE role = 'customer' AND (
-                    email LIKE ? ESCAPE '\\' OR full_name LIKE ? ESCAPE '\\'
+                    email LIKE ? ESCAPE '\\' OR lower(full_name) LIKE lower(?) ESCAPE '\\'
                     OR id IN (SELECT owner_id FROM accounts WHERE number = ?))
                 ORDER BY id LIMIT ?""",
             (pattern, pattern, query, limit),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from repository.migrations import expected_triggers, fold_whitespace
+from repository.migrations import expected_functions, expected_triggers, fold_whitespace
 
 # The audit record of a money movement (services/ledger.py _move): action = the entry's kind,
 # resource journal_entry/<entry id>, outcome success (posted) or declined, details.amount_cents.
@@ -12,12 +10,50 @@ from repository.migrations import expected_triggers, fold_whitespace
 _MONEY_RECORD = "a.resource_type = 'journal_entry' AND a.outcome IN ('success', 'declined')"
 _SAME_MOVEMENT = """a.action = e.kind
     AND a.outcome = CASE e.status WHEN 'posted' THEN 'success' WHEN 'declined' THEN 'declined' END
-    AND CASE WHEN json_valid(a.details) THEN json_extract(a.details, '$.amount_cents') END = e.amount_cents"""
+    AND {amount} = e.amount_cents"""
+# details.amount_cents of a record, NULL if the details are not JSON (edited behind our back).
+_AMOUNT = {
+    "sqlite": "CASE WHEN json_valid(a.details) THEN json_extract(a.details, '$.amount_cents') END",
+    # details are our own json.dumps(sort_keys=True); anything else fails the match, as it should
+    "postgresql": "CAST(substring(a.details from '\"amount_cents\": (-?[0-9]{1,18})[,}]') AS BIGINT)",
+}
+# the journal entry a money record names: resource_id as an integer, NULL if it is not one
+_ENTRY_ID = {
+    "sqlite": "CAST(a.resource_id AS INTEGER)",
+    "postgresql": "CASE WHEN a.resource_id ~ '^[0-9]{1,18}$' THEN CAST(a.resource_id AS BIGINT) END",
+}
+# The stored balance, sum and last balance after of every account. On PostgreSQL a system
+# account's postings are folded by the sealer in (txid, id) order, so its last balance after is
+# the last folded one, and postings not folded yet are added to the stored balance.
+_BALANCES = {
+    "sqlite": """SELECT a.id FROM accounts a
+                   LEFT JOIN (SELECT account_id, SUM(amount_cents) AS total FROM postings GROUP BY account_id) s
+                          ON s.account_id = a.id
+                   WHERE a.balance_cents <> COALESCE(s.total, 0)
+                      OR a.balance_cents <> COALESCE((SELECT p.balance_after_cents FROM postings p
+                             WHERE p.account_id = a.id ORDER BY p.entry_id DESC, p.id DESC LIMIT 1), 0)""",
+    "postgresql": """SELECT a.id FROM accounts a
+                   LEFT JOIN (SELECT account_id, SUM(amount_cents) AS total,
+                                     SUM(CASE WHEN balance_after_cents IS NULL THEN amount_cents ELSE 0 END) AS pending,
+                                     COUNT(*) - COUNT(balance_after_cents) AS unfolded
+                                FROM postings GROUP BY account_id) s
+                          ON s.account_id = a.id
+                   WHERE a.balance_cents + COALESCE(s.pending, 0) <> COALESCE(s.total, 0)
+                      OR (a.type <> 'system' AND COALESCE(s.unfolded, 0) > 0)
+                      OR a.balance_cents <> COALESCE(CASE WHEN a.type = 'system'
+                             THEN (SELECT p.balance_after_cents FROM postings p
+                                    WHERE p.account_id = a.id AND p.balance_after_cents IS NOT NULL
+                                    ORDER BY p.txid DESC, p.id DESC LIMIT 1)
+                             ELSE (SELECT p.balance_after_cents FROM postings p
+                                    WHERE p.account_id = a.id ORDER BY p.entry_id DESC, p.id DESC LIMIT 1) END, 0)""",
+}
 
 
 class VerificationRepository:
-    def __init__(self, conn: sqlite3.Connection):
+    def __init__(self, conn, backend=None):
         self.conn = conn
+        self.backend = getattr(backend, "name", "sqlite")
+        self._same_movement = _SAME_MOVEMENT.format(amount=_AMOUNT[self.backend])
 
     def ledger_total(self) -> tuple[int, int]:
         """(sum of every posting, number of postings)."""
@@ -43,17 +79,7 @@ class VerificationRepository:
     def mismatched_balances(self) -> tuple[list[int], int]:
         """(ids of accounts whose stored balance differs from the sum of their postings or from
         their last posting's balance_after, accounts checked)."""
-        bad = [
-            row[0]
-            for row in self.conn.execute(
-                """SELECT a.id FROM accounts a
-                   LEFT JOIN (SELECT account_id, SUM(amount_cents) AS total FROM postings GROUP BY account_id) s
-                          ON s.account_id = a.id
-                   WHERE a.balance_cents <> COALESCE(s.total, 0)
-                      OR a.balance_cents <> COALESCE((SELECT p.balance_after_cents FROM postings p
-                             WHERE p.account_id = a.id ORDER BY p.entry_id DESC, p.id DESC LIMIT 1), 0)"""
-            )
-        ]
+        bad = [row[0] for row in self.conn.execute(_BALANCES[self.backend])]
         checked = self.conn.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
         return bad, checked
 
@@ -74,7 +100,7 @@ class VerificationRepository:
                    WHERE (SELECT COUNT(*) FROM audit_log a
                           WHERE {_MONEY_RECORD} AND a.resource_id = CAST(e.id AS TEXT)) <> 1
                       OR NOT EXISTS (SELECT 1 FROM audit_log a
-                          WHERE {_MONEY_RECORD} AND a.resource_id = CAST(e.id AS TEXT) AND {_SAME_MOVEMENT})
+                          WHERE {_MONEY_RECORD} AND a.resource_id = CAST(e.id AS TEXT) AND {self._same_movement})
                    ORDER BY e.id"""
             )
         ]
@@ -89,8 +115,8 @@ class VerificationRepository:
             for row in self.conn.execute(
                 f"""SELECT a.id FROM audit_log a
                    LEFT JOIN journal_entries e
-                          ON e.id = CAST(a.resource_id AS INTEGER) AND CAST(e.id AS TEXT) = a.resource_id
-                   WHERE {_MONEY_RECORD} AND (e.id IS NULL OR NOT ({_SAME_MOVEMENT}))
+                          ON e.id = {_ENTRY_ID[self.backend]} AND CAST(e.id AS TEXT) = a.resource_id
+                   WHERE {_MONEY_RECORD} AND (e.id IS NULL OR NOT ({self._same_movement}))
                    ORDER BY a.id"""
             )
         ]
@@ -99,10 +125,30 @@ class VerificationRepository:
 
     def missing_triggers(self) -> tuple[list[str], int]:
         """(names of triggers the migrations create that are absent or altered, triggers expected)."""
-        expected = expected_triggers()
+        expected = expected_triggers(self.backend)
+        if self.backend == "postgresql":
+            return self._missing_pg_triggers(expected)
         present = {
             row[0]: fold_whitespace(row[1] or "")
             for row in self.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
         }
         bad = sorted(name for name, sql in expected.items() if present.get(name) != sql)
         return bad, len(expected)
+
+    def _missing_pg_triggers(self, expected: dict[str, str]) -> tuple[list[str], int]:
+        """PostgreSQL: each trigger present and enabled, and each trigger function's body as the
+        migrations wrote it (a replaced function would open the tables to edits)."""
+        enabled = {
+            row[0]
+            for row in self.conn.execute("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D'")
+        }
+        bad = [name for name in expected if name not in enabled]
+        bodies = {
+            row[0]: fold_whitespace(row[1] or "")
+            for row in self.conn.execute(
+                "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+                " WHERE n.nspname = current_schema()"
+            )
+        }
+        bad += [name + "()" for name, body in expected_functions().items() if bodies.get(name) != body]
+        return sorted(bad), len(expected)

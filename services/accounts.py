@@ -139,6 +139,7 @@ class AccountService:
             raise ValidationFailed(errors=[{"field": "current_pin", "message": "must be 4 to 6 digits"}])
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "account.pin_change")
+            uow.accounts.lock(account)
             if account.pin_locked:
                 raise AccountLocked()
             check_pin(uow, actor, account, current_pin, self.settings.pin_pepper, "account.pin_change")
@@ -152,6 +153,7 @@ class AccountService:
         """Close at zero balance; final."""
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "account.close")
+            uow.accounts.lock(account)  # a deposit racing the close either lands first (refused) or after (declined)
             if account.status == AccountStatus.CLOSED:
                 raise AccountUnavailable("Account is already closed")
             if account.balance_cents != 0:
@@ -170,6 +172,7 @@ class AccountService:
                 deny(uow, actor, action, "account", account_id, error=Forbidden)
             account = load_visible(uow, actor, account_id, action)
             refuse_own(uow, actor, [account], action, "account", account.id)
+            uow.accounts.lock(account)
             if account.status == AccountStatus.CLOSED:
                 raise AccountUnavailable("Account is closed")
             return self._set_status(uow, actor, account, status, action)
@@ -190,6 +193,7 @@ class AccountService:
                 deny(uow, actor, "account.unlock", "account", account_id, error=Forbidden)
             account = load_visible(uow, actor, account_id, "account.unlock")
             refuse_own(uow, actor, [account], "account.unlock", "account", account.id)
+            uow.accounts.lock(account)  # two tellers unlocking at once are counted one after the other
             if actor.role == Role.TELLER and self._teller_unlocks_left(uow, account) <= 0:
                 deny(uow, actor, "account.unlock", "account", account.id, error=UnlockLimit, reason="unlock_limit")
             account.pin_failures, account.pin_locked = 0, False

@@ -56,7 +56,7 @@ class AdminService:
         with self.uow(write=False) as uow:
             if not actor.is_staff:
                 deny(uow, actor, "user.read", "user", user_id, error=Forbidden)
-            user = uow.users.get(user_id) if valid_id(user_id) else None
+            user = uow.users.lock(user_id) if valid_id(user_id) else None  # PostgreSQL: the row until commit
         if user is None:
             raise NotFound()
         return user
@@ -127,7 +127,7 @@ class AdminService:
     def _target(self, uow, actor: Actor, user_id: int, action: str, *, admin_only: bool) -> User:
         if not (actor.is_admin if admin_only else actor.is_staff):
             deny(uow, actor, action, "user", user_id, error=Forbidden)
-        user = uow.users.get(user_id) if valid_id(user_id) else None
+        user = uow.users.lock(user_id) if valid_id(user_id) else None  # PostgreSQL: the row until commit
         if user is None:
             raise NotFound()
         return user

@@ -69,6 +69,7 @@ class CardService:
         is never stored, not even encrypted (PCI DSS v4 3.3.1.2): it exists only in this result."""
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "card.issue")
+            uow.accounts.lock(account)  # one card per account: a concurrent issue waits, then sees this one
             if not account.is_active:
                 _refuse(uow, actor, account, AccountUnavailable("Cards are issued on active accounts only"))
             if uow.cards.current_for_account(account.id) is not None:

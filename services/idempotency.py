@@ -44,11 +44,12 @@ def fingerprint(secret: str, request_text: str) -> str:
 
 
 def replay(uow, actor: Actor, request: IdempotentRequest | None) -> Replayed | None:
-    """The stored answer to this key, or None for a new one. A key reused with another request is
-    422 idempotency_key_reused, audited in a transaction of its own (the caller's one rolls back)."""
+    """The stored answer to this key, or None for a new one, which this transaction now holds (a
+    concurrent duplicate waits for it, then replays). A key reused with another request is 422
+    idempotency_key_reused, audited in a transaction of its own (the caller's one rolls back)."""
     if request is None:
         return None
-    stored = uow.ledger.idempotent_response(actor.user_id, request.key)
+    stored = uow.idempotency.claim(actor.user_id, request.key, request.fingerprint)
     if stored is None:
         return None
     if stored["fingerprint"] != request.fingerprint:
@@ -64,4 +65,4 @@ def remember(uow, user_id: int, request: IdempotentRequest | None, entry, error:
     if request is None:
         return
     status, body = request.render(entry, error)
-    uow.ledger.save_idempotent_response(user_id, request.key, request.fingerprint, status, json.dumps(body))
+    uow.idempotency.complete(user_id, request.key, status, json.dumps(body))

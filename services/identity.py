@@ -45,6 +45,12 @@ class IdentityService:
                 uow.commit()
                 raise EmailTaken(errors=[{"field": "email", "message": "is already registered"}])
             user = uow.users.add(User(None, email, full_name, password_hash, role, created_at=now_iso()))
+            if user is None:  # a concurrent registration of this email committed first
+                uow.rollback()
+                uow.begin(write=True)
+                record(uow, actor, "register", "failure", "user", None, reason="email_taken")
+                uow.commit()
+                raise EmailTaken(errors=[{"field": "email", "message": "is already registered"}])
             record(uow, actor, "register", "success", "user", user.id, role=str(role))
             uow.commit()
         return user
@@ -76,7 +82,7 @@ class IdentityService:
 
     def _settle_login(self, actor: Actor, user_id: int, password_ok: bool) -> User:
         with self.uow() as uow:
-            user = uow.users.get(user_id)
+            user = uow.users.lock(user_id)  # concurrent wrong passwords all count (PostgreSQL: FOR UPDATE)
             now = utcnow()
             if user.is_locked(iso(now)):
                 _deny_locked(uow, actor, user.id)

@@ -126,15 +126,17 @@ class LedgerService:
             original = uow.ledger.get(entry_id) if valid_id(entry_id) else None
             if original is None:
                 raise NotFound()
-            refuse_own(uow, actor, _accounts_of(uow, original), "reversal", "journal_entry", original.id)
+            touched = _accounts_of(uow, original)
+            refuse_own(uow, actor, touched, "reversal", "journal_entry", original.id)
             if original.status != EntryStatus.POSTED or original.kind == EntryKind.REVERSAL:
                 raise NotReversible()
-            if uow.ledger.reversal_of(original.id) is not None:
-                raise AlreadyReversed()
             debit_posting = next(p for p in original.postings if p.amount_cents < 0)
             credit_posting = next(p for p in original.postings if p.amount_cents > 0)
             back_from = uow.accounts.get(credit_posting.account_id)
             back_to = uow.accounts.get(debit_posting.account_id)
+            uow.accounts.lock(back_from, back_to)  # a concurrent reversal of this entry waits here, then sees it
+            if uow.ledger.reversal_of(original.id) is not None:
+                raise AlreadyReversed()
             on_account = back_from if not back_from.is_system else back_to
             memo = f"Reversal of #{original.id}" + (f": {reason}" if reason else "")
             return self._move(
@@ -170,6 +172,7 @@ class LedgerService:
         ``declined_for`` is a decline the caller has already decided on (e.g. a frozen card)."""
         counterparty = credit if on_account is debit else debit
         counterparty_id = None if counterparty.is_system else counterparty.id
+        uow.accounts.lock(debit, credit)  # PostgreSQL: FOR UPDATE in id order, then re-read what we decide on
         error = declined_for or self._check(uow, actor, kind, debit, credit, amount_cents, on_account, pin)
         if error is None:
             entry = post_between(
@@ -183,8 +186,9 @@ class LedgerService:
                 actor_id=actor.user_id,
                 reverses_entry_id=reverses,
             )
-            uow.accounts.save_balance(debit)
-            uow.accounts.save_balance(credit)
+            for account, posting in zip((debit, credit), entry.postings, strict=True):
+                if not uow.accounts.save_balance(account):  # a system account's: folded later in commit order
+                    posting.balance_after_cents = None
         else:
             entry = declined(
                 kind,

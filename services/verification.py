@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 
 from entities.audit import GENESIS_HASH, Checkpoint
+from entities.clock import iso, utcnow
 from entities.errors import Forbidden
 from entities.users import Actor
 from services.audit import deny, record
@@ -19,12 +21,20 @@ class Check:
     detail: str = ""
 
 
+# SPEC section 17: a record may wait for the sealer briefly, never this long.
+UNSEALED_GRACE = timedelta(minutes=1)
+
+
 class VerificationService:
     def __init__(self, uow_factory):
         self.uow = uow_factory
 
     def run(self, checkpoint: Checkpoint | None = None) -> list[Check]:
-        """Run every check in one read snapshot; with ``checkpoint``, also prove the log still holds it."""
+        """Run every check in one read snapshot; with ``checkpoint``, also prove the log still holds it.
+        On PostgreSQL the sealer is run to the end first, so what is left unsealed is what is in flight."""
+        seal = getattr(self.uow, "seal", None)
+        if seal is not None:
+            seal()
         with self.uow(write=False) as uow:
             total, postings = uow.verification.ledger_total()
             checks = [Check("ledger_sums_to_zero", total == 0, postings, 0 if total == 0 else 1, f"sum={total}")]
@@ -36,6 +46,7 @@ class VerificationService:
                 checks.append(_check(name, *query()))
             walk = _ChainWalk(uow, checkpoint)
             checks.append(_check("audit_chain_intact", walk.broken, walk.checked))
+            checks.append(_unsealed_check(*uow.audit.unsealed(), sealed=walk.checked))
             checks.append(_check("journal_entries_audited", *uow.verification.unaudited_entries()))
             checks.append(_check("money_audit_has_entries", *uow.verification.unmatched_money_records()))
             missing, expected = uow.verification.missing_triggers()
@@ -79,17 +90,22 @@ class _ChainWalk:
     def __init__(self, uow, checkpoint: Checkpoint | None):
         self.checkpoint = checkpoint
         limit = checkpoint.last_id if checkpoint else 0
-        previous, self.checked, self.broken = GENESIS_HASH, 0, []
+        previous, self.checked, self.broken, self.broken_held = GENESIS_HASH, 0, [], []
         self.held, self.hash_at_last_id = 0, None
-        for entry in uow.audit.iterate():
+        within = bool(limit)  # walking the part of the chain the checkpoint covers (up to its last id)
+        for entry in uow.audit.iterate():  # chain order: id order on SQLite, the sealer's on PostgreSQL
             self.checked += 1
-            if entry.prev_hash != previous or uow.audit.hash_of(entry) != entry.hash:
+            intact = entry.prev_hash == previous and uow.audit.hash_of(entry) == entry.hash
+            if not intact:
                 self.broken.append(entry.id)
             previous = entry.hash
-            if entry.id <= limit:
+            if within:
                 self.held += 1
+                if not intact:
+                    self.broken_held.append(entry.id)
             if entry.id == limit:
                 self.hash_at_last_id = entry.hash
+                within = False
 
     def checkpoint_check(self) -> Check:
         point = self.checkpoint
@@ -100,10 +116,18 @@ class _ChainWalk:
             problems.append(f"record {point.last_id} has another hash")
         if self.held != point.count:
             problems.append(f"{self.held} records up to id {point.last_id}, the checkpoint holds {point.count}")
-        broken = [i for i in self.broken if i <= point.last_id]
+        broken = self.broken_held
         if broken:
             problems.append(_ids(broken))
         return Check("audit_extends_checkpoint", not problems, point.count, len(problems), "; ".join(problems))
+
+
+def _unsealed_check(count: int, oldest: str | None, *, sealed: int) -> Check:
+    """PostgreSQL's sealer chains records after their commit: report how many wait, fail if one waited
+    longer than UNSEALED_GRACE (the sealer is down, or a writer forged a row without its chain)."""
+    stale = oldest is not None and oldest < iso(utcnow() - UNSEALED_GRACE)
+    detail = f"{count} waiting for the sealer, oldest {oldest}" if count else ""
+    return Check("audit_all_sealed", not stale, sealed + count, 1 if stale else 0, detail)
 
 
 def _check(name: str, bad: list, checked: int, label: str = "ids: ") -> Check:

@@ -11,6 +11,7 @@ os.environ["COREBANK_ENV"] = "test"
 
 from app import create_app  # noqa: E402
 from entities.users import Actor, Role  # noqa: E402
+from tests.support import databases  # noqa: E402
 
 PASSWORD = "correct horse battery staple"
 PIN = "1234"
@@ -18,11 +19,30 @@ _counter = itertools.count(1)
 
 
 @pytest.fixture
-def app_config(tmp_path):
+def database_url(tmp_path):
+    """The test's own database: a SQLite file, or (COREBANK_TEST_DATABASE=postgresql) a PostgreSQL
+    database copied from a migrated template and dropped afterwards."""
+    if not databases.on_postgresql():
+        yield f"sqlite:///{tmp_path / 'corebank.db'}"
+        return
+    url = databases.new_postgres_database()
+    yield url
+    databases.drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgres_templates():
+    yield
+    if databases.on_postgresql():
+        databases.drop_templates()
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url):
     return {
         "COREBANK_ENV": "test",
         "TESTING": True,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'corebank.db'}",
+        "DATABASE_URL": database_url,
         "BCRYPT_COST": 4,
         "RATELIMIT_ENABLED": False,
         "LOG_DIR": str(tmp_path / "logs"),

@@ -9,8 +9,6 @@ head. Any failure rolls the whole migration back, trigger included.
 
 from __future__ import annotations
 
-import sqlite3
-
 from entities.audit import GENESIS_HASH, AuditRecord
 from repository.audit import AuditRepository
 
@@ -21,8 +19,9 @@ class RechainRefused(RuntimeError):
     """The log cannot be re-chained honestly; the migration is rolled back."""
 
 
-def rechain_audit_log(conn: sqlite3.Connection, audit_key: bytes | None) -> None:
-    audit = AuditRepository(conn, audit_key)
+def rechain_audit_log(conn, audit_key: bytes | None) -> None:
+    """SQLite only: a PostgreSQL database is new with the keyed chain, and its sealer chains it."""
+    audit = AuditRepository(conn, None, audit_key)
     records = list(audit.iterate())
     if not records:
         return  # a new database: nothing was chained yet

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlite3
-
-from repository import db
+from tests.support.databases import BehindTheBack
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code", "request_id", "errors"}
@@ -29,8 +27,6 @@ def assert_problem(response, status: int, code: str, *, replayed: bool = False) 
     return body
 
 
-def raw_connection(app) -> sqlite3.Connection:
-    """A plain sqlite3 connection to the app's database file, behind the application's back."""
-    conn = sqlite3.connect(db.sqlite_path(app.config["DATABASE_URL"]), isolation_level=None, timeout=5)
-    conn.row_factory = sqlite3.Row
-    return conn
+def raw_connection(app) -> BehindTheBack:
+    """A connection of its own to the app's database (either backend), behind the application's back."""
+    return BehindTheBack(app.config["DATABASE_URL"])

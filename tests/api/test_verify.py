@@ -11,6 +11,7 @@ CHECKS = [
     "balances_match_postings",
     "no_negative_balances",
     "audit_chain_intact",
+    "audit_all_sealed",
     "journal_entries_audited",
     "money_audit_has_entries",
     "append_only_triggers_present",

@@ -12,6 +12,7 @@ from app import create_app
 from entities.audit import GENESIS_HASH
 from repository import db, migrations
 from repository.audit import AuditRepository
+from repository.errors import IntegrityViolation
 from repository.migrations.rechain import RechainRefused
 from tests.api.helpers import raw_connection
 from tests.conftest import ApiHelper
@@ -24,7 +25,9 @@ def legacy_app(app_config, monkeypatch):
     """The earlier release: migrations before the keyed chain, every record hashed with plain SHA-256.
     Returns its database after real activity through the API (register, login, deposits, a transfer)."""
     with monkeypatch.context() as earlier:
-        earlier.setattr(migrations, "available", lambda: [m for m in _all_migrations() if m[0] < KEYED])
+        earlier.setattr(
+            migrations, "available", lambda backend="sqlite": [m for m in _all_migrations(backend) if m[0] < KEYED]
+        )
         earlier.setattr(AuditRepository, "hash_of", lambda self, record: record.legacy_hash())
         app = create_app(app_config)
         api = ApiHelper(app.test_client(), app.extensions["corebank"])
@@ -59,7 +62,7 @@ def _records(app):
     try:
         return list(AuditRepository(conn).iterate())
     finally:
-        conn.close()
+        db.close(app.config["DATABASE_URL"], conn)
 
 
 def test_the_earlier_release_chained_with_plain_sha256(legacy_app):
@@ -98,7 +101,7 @@ def test_after_the_upgrade_the_log_is_append_only_again(legacy_app, app_config):
     app = create_app(app_config)
     conn = raw_connection(app)
     try:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        with pytest.raises(IntegrityViolation, match="append-only"):
             conn.execute("UPDATE audit_log SET hash = ? WHERE id = 1", ("0" * 64,))
     finally:
         conn.close()
@@ -152,19 +155,20 @@ def test_the_upgrade_needs_the_key_when_there_are_records(legacy_app):
         with pytest.raises(RechainRefused, match="AUDIT_KEY is required to re-chain the"):
             migrations.upgrade(conn)
     finally:
-        conn.close()
+        db.close(legacy_app.config["DATABASE_URL"], conn)
     assert _version(legacy_app) == KEYED - 1
     assert all(r.hash == r.legacy_hash() for r in _records(legacy_app))
 
 
 def test_a_new_database_migrates_without_a_key(tmp_path):
-    conn = db.connect(f"sqlite:///{tmp_path / 'fresh.db'}")
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    conn = db.connect(url)
     try:
         applied = migrations.upgrade(conn)
         count = conn.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
         trigger = conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'audit_log_no_update'").fetchone()
     finally:
-        conn.close()
+        db.close(url, conn)
     assert [name for name in applied if name.endswith("_audit_keyed_chain.sql")] == [
         f"{KEYED:04d}_audit_keyed_chain.sql"
     ]
@@ -172,8 +176,9 @@ def test_a_new_database_migrates_without_a_key(tmp_path):
 
 
 def test_two_migrations_with_one_number_are_refused(monkeypatch, tmp_path):
-    (tmp_path / "0001_one.sql").write_text("SELECT 1;")
-    (tmp_path / "0001_other.sql").write_text("SELECT 2;")
+    (tmp_path / "sqlite").mkdir()
+    (tmp_path / "sqlite" / "0001_one.sql").write_text("SELECT 1;")
+    (tmp_path / "sqlite" / "0001_other.sql").write_text("SELECT 2;")
     monkeypatch.setattr(migrations, "MIGRATIONS_DIR", tmp_path)
     with pytest.raises(RuntimeError, match="two migrations share a number: 0001_one.sql, 0001_other.sql"):
         migrations.available()

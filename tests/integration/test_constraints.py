@@ -5,6 +5,7 @@ import sqlite3
 import pytest
 
 from entities.clock import now_iso
+from repository.errors import UniqueViolation
 from tests.integration.conftest import add_account, add_user
 
 
@@ -84,28 +85,36 @@ def test_duplicate_email_is_refused_case_insensitively(uow, raw):
     with uow() as work:
         add_user(work, "same@example.com")
         work.commit()
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"), uow() as work:
-        add_user(work, "SAME@example.com")
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        raw.execute(
+            "INSERT INTO users (email, full_name, password_hash, created_at) VALUES ('SAME@example.com', 'Other', 'hash', ?)",
+            (now_iso(),),
+        )
+    # Through the repository (INSERT … ON CONFLICT DO NOTHING) the refusal is reported as None.
+    with uow() as work:
+        assert add_user(work, "SAME@example.com") is None
+        work.commit()
+    assert raw.execute("SELECT COUNT(*) FROM users").fetchone()[0] == 1
 
 
 def test_duplicate_idempotency_key_for_the_same_user_is_refused(uow, seeded):
     user_id, _ = seeded
     with uow() as work:
-        work.ledger.save_idempotent_response(user_id, "key-1", "fp", 201, "{}")
+        work.idempotency.save(user_id, "key-1", "fp", 201, "{}")
         work.commit()
-    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"), uow() as work:
-        work.ledger.save_idempotent_response(user_id, "key-1", "fp-2", 201, "{}")
+    with pytest.raises(UniqueViolation, match="UNIQUE"), uow() as work:
+        work.idempotency.save(user_id, "key-1", "fp-2", 201, "{}")
 
 
 def test_same_idempotency_key_for_another_user_is_fine(uow, seeded):
     user_id, _ = seeded
     with uow() as work:
         other = add_user(work, "other@example.com")
-        work.ledger.save_idempotent_response(user_id, "key-1", "fp", 201, "{}")
-        work.ledger.save_idempotent_response(other.id, "key-1", "fp", 201, "{}")
+        work.idempotency.save(user_id, "key-1", "fp", 201, "{}")
+        work.idempotency.save(other.id, "key-1", "fp", 201, "{}")
         work.commit()
     with uow(write=False) as work:
-        assert work.ledger.idempotent_response(other.id, "key-1")["status_code"] == 201
+        assert work.idempotency.stored(other.id, "key-1")["status_code"] == 201
 
 
 def test_second_posted_reversal_of_one_entry_is_refused(raw):

@@ -86,10 +86,10 @@ def test_an_issued_cards_cvv_is_nowhere_in_the_database_file_or_its_wal(app_conf
 def _legacy_database(database_url: str, monkeypatch) -> sqlite3.Connection:
     """A database migrated up to the version before 0005, as cards were stored before the rule."""
     every = migrations.available()
-    monkeypatch.setattr(migrations, "available", lambda: [m for m in every if m[0] < ERASED_VERSION])
+    monkeypatch.setattr(migrations, "available", lambda backend="sqlite": [m for m in every if m[0] < ERASED_VERSION])
     conn = db.connect(database_url)
     migrations.upgrade(conn)
-    monkeypatch.setattr(migrations, "available", lambda: every)
+    monkeypatch.setattr(migrations, "available", lambda backend="sqlite": every)
     return conn
 
 
@@ -129,7 +129,7 @@ def test_the_migration_erases_a_legacy_stored_cvv_and_keeps_the_card(db_dir, mon
         indexes = {row[1] for row in conn.execute("PRAGMA index_list(cards)")}
         assert {"cards_one_per_account", "cards_account"} <= indexes
     finally:
-        conn.close()
+        db.close(database_url, conn)
     raw = _raw_bytes(path)
     assert cvv_token.encode() not in raw and cvv_token[:40].encode() not in raw
     assert _plaintexts_of_every_token(raw) == {"4111111111111111"}
@@ -143,4 +143,4 @@ def test_after_the_migration_a_card_cannot_be_given_a_cvv(db_dir):
         with pytest.raises(sqlite3.OperationalError, match="cvv_encrypted"):
             conn.execute("SELECT cvv_encrypted FROM cards")
     finally:
-        conn.close()
+        db.close(database_url, conn)

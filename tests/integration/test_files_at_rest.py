@@ -25,7 +25,8 @@ def open_umask():
 
 def test_a_new_database_and_its_wal_and_shm_are_0600(tmp_path, open_umask):
     path = tmp_path / "bank.db"
-    conn = db.connect(f"sqlite:///{path}")
+    url = f"sqlite:///{path}"
+    conn = db.connect(url)
     try:
         conn.execute("CREATE TABLE t (x)")
         conn.execute("INSERT INTO t VALUES (1)")
@@ -36,26 +37,28 @@ def test_a_new_database_and_its_wal_and_shm_are_0600(tmp_path, open_umask):
             "-shm": 0o600,
         }
     finally:
-        conn.close()
+        db.close(url, conn)
 
 
 def test_a_database_left_world_readable_is_tightened_on_open(tmp_path, open_umask):
     path = tmp_path / "old.db"
-    first = db.connect(f"sqlite:///{path}")
+    url = f"sqlite:///{path}"
+    first = db.connect(url)
     first.execute("CREATE TABLE t (x)")
     for suffix in ("", "-wal", "-shm"):
         os.chmod(f"{path}{suffix}", 0o644)
-    second = db.connect(f"sqlite:///{path}")
+    second = db.connect(url)
     try:
         assert [_mode(f"{path}{suffix}") for suffix in ("", "-wal", "-shm")] == [0o600, 0o600, 0o600]
     finally:
-        second.close()
-        first.close()
+        db.close(url, second)
+        db.close(url, first)
 
 
 def test_a_new_database_folder_is_0700(tmp_path, open_umask):
     path = tmp_path / "fresh" / "bank.db"
-    db.connect(f"sqlite:///{path}").close()
+    url = f"sqlite:///{path}"
+    db.close(url, db.connect(url))
     assert _mode(path.parent) == 0o700
 
 

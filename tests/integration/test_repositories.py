@@ -15,7 +15,7 @@ def test_migrations_are_recorded_and_idempotent(database_url):
         assert migrations.upgrade(conn) == []
         names = [r[0] for r in conn.execute("SELECT name FROM schema_migrations ORDER BY version")]
     finally:
-        conn.close()
+        db.close(database_url, conn)
     assert names[0] == "0001_initial.sql"
 
 

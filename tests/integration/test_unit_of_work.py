@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from repository import db
+from repository.errors import DatabaseBusy
+from repository.sqlite import connection as sqlite_connection
 from tests.integration.conftest import add_account, add_user
 
 
@@ -15,7 +16,7 @@ def _user_count(raw) -> int:
 
 
 def test_connection_pragmas(database_url):
-    conn = db.connect(database_url, busy_timeout_ms=1234)
+    conn = sqlite_connection.connect(database_url, busy_timeout_ms=1234)
     try:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
@@ -64,7 +65,7 @@ def test_leaving_ends_the_transaction_on_the_reused_connection(uow):
     """Connections are reused per thread: the next unit of work must never inherit a transaction."""
     with uow() as work:
         add_user(work, "left-open@example.com")
-        conn = work.conn
+        conn = work.conn.raw
         assert conn.in_transaction
     assert work.conn is None
     assert not conn.in_transaction
@@ -75,7 +76,7 @@ def test_leaving_ends_the_transaction_on_the_reused_connection(uow):
 def test_a_write_unit_of_work_holds_the_write_lock_from_the_start(uow, database_url):
     """BEGIN IMMEDIATE: even before it writes, a second writer cannot start."""
     with uow():
-        other = db.connect(database_url, busy_timeout_ms=50)
+        other = sqlite_connection.connect(database_url, busy_timeout_ms=50)
         try:
             with pytest.raises(sqlite3.OperationalError, match="locked"):
                 other.execute("BEGIN IMMEDIATE")
@@ -166,14 +167,14 @@ def test_a_writer_that_cannot_get_the_lock_fails_and_its_connection_is_discarded
         opened.append(conn)
         return conn
 
-    real_connect = db.connect
-    db.discard(database_url)
-    monkeypatch.setattr(db, "connect", quick_connect)
+    real_connect = sqlite_connection.connect
+    sqlite_connection.discard(database_url)
+    monkeypatch.setattr(sqlite_connection, "connect", quick_connect)
     blocker = real_connect(database_url)
     blocker.execute("BEGIN IMMEDIATE")
     started = time.monotonic()
     try:
-        with pytest.raises(sqlite3.OperationalError, match="locked"), uow():
+        with pytest.raises(DatabaseBusy, match="locked"), uow():
             pass
     finally:
         blocker.execute("ROLLBACK")

@@ -109,12 +109,21 @@ class Http:
 
 
 class LiveServer:
-    """`.venv/bin/python run.py` in its own process group, on a fresh SQLite file."""
+    """`.venv/bin/python run.py` in its own process group, on a fresh SQLite file in ``workdir``, or on
+    ``database_url`` when given (a migrated PostgreSQL database shared by several instances)."""
 
-    def __init__(self, workdir: Path, *, workers: int = 1, redis_uri: str | None = None, env: dict | None = None):
+    def __init__(
+        self,
+        workdir: Path,
+        *,
+        workers: int = 1,
+        redis_uri: str | None = None,
+        env: dict | None = None,
+        database_url: str | None = None,
+    ):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
-        self.database_url = f"sqlite:///{self.workdir / 'corebank.db'}"
+        self.database_url = database_url or f"sqlite:///{self.workdir / 'corebank.db'}"
         self.port = free_port()
         self.env = {
             **os.environ,

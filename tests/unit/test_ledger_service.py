@@ -183,6 +183,7 @@ def test_verification_passes_after_mixed_activity(services, bank):
         "balances_match_postings": True,
         "no_negative_balances": True,
         "audit_chain_intact": True,
+        "audit_all_sealed": True,
         "journal_entries_audited": True,
         "money_audit_has_entries": True,
         "append_only_triggers_present": True,

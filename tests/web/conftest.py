@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
-import sqlite3
 
 import pytest
 
 from entities.users import Actor, Role
 from tests.conftest import PASSWORD, PIN
+from tests.support.databases import BehindTheBack
 
 _emails = itertools.count(1)
 _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -18,10 +18,10 @@ _CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 class WebHelper:
     """Drives the HTML pages the way a browser does: GET a page, read its CSRF token, POST the form."""
 
-    def __init__(self, client, services, database_path):
+    def __init__(self, client, services, database_url):
         self.client = client
         self.services = services
-        self.database_path = database_path
+        self.database_url = database_url
 
     # --- arranging state through the services (fast, no HTTP) ---
     def user(self, full_name="Web Customer", role="customer", email=None):
@@ -86,24 +86,21 @@ class WebHelper:
 
     # --- reading the database behind the application's back (for time travel and "nothing changed") ---
     def sql(self, statement, *params):
-        conn = sqlite3.connect(self.database_path)
-        try:
-            rows = conn.execute(statement, params).fetchall()
-            conn.commit()
-            return rows
-        finally:
-            conn.close()
+        with BehindTheBack(self.database_url) as conn:
+            return conn.rows(statement, params)
 
     def snapshot(self) -> dict:
-        """Row counts and money: what a forged request must not change."""
+        """Row counts and money: what a forged request must not change. On PostgreSQL the sealer
+        first folds what is pending, so a system balance is read as it will stay."""
+        self.services.uow.seal()
         tables = ("users", "accounts", "journal_entries", "postings", "sessions", "audit_log")
         counts = {table: self.sql(f"SELECT COUNT(*) FROM {table}")[0][0] for table in tables}
-        counts["balances"] = self.sql("SELECT group_concat(balance_cents) FROM accounts")[0][0]
-        counts["user_state"] = self.sql("SELECT group_concat(role || failed_logins || admin_locked) FROM users")[0][0]
-        counts["account_state"] = self.sql("SELECT group_concat(status || pin_locked) FROM accounts")[0][0]
+        counts["balances"] = self.sql("SELECT id, balance_cents FROM accounts ORDER BY id")
+        counts["user_state"] = self.sql("SELECT id, role, failed_logins, admin_locked FROM users ORDER BY id")
+        counts["account_state"] = self.sql("SELECT id, status, pin_locked FROM accounts ORDER BY id")
         return counts
 
 
 @pytest.fixture
 def web(client, services, app_config):
-    return WebHelper(client, services, app_config["DATABASE_URL"].removeprefix("sqlite:///"))
+    return WebHelper(client, services, app_config["DATABASE_URL"])

@@ -180,6 +180,7 @@ def deposited(web):
 
 
 def _vault_balance(web):
+    web.services.uow.seal()  # PostgreSQL folds system postings after commit
     return web.sql("SELECT balance_cents FROM accounts WHERE system_code = 'cash-vault'")[0][0]
 
 

@@ -73,7 +73,8 @@ def test_a_form_key_reused_with_another_amount_is_422_and_audited(web, alice, bo
     assert reused.status_code == 422
     assert _money(web, alice, bob_account) == (7_500, 0, 2_500, 1)
     rows = web.sql(
-        "SELECT actor_id, outcome, resource_type, json_extract(details, '$.key') FROM audit_log"
-        " WHERE action = 'idempotency.reused'"
+        "SELECT actor_id, outcome, resource_type, details FROM audit_log WHERE action = 'idempotency.reused'"
     )
-    assert rows == [(alice["user"].id, "denied", "idempotency_key", "web:form-r")]
+    assert [(*row[:3], json.loads(row[3])["key"]) for row in rows] == [
+        (alice["user"].id, "denied", "idempotency_key", "web:form-r")
+    ]

@@ -1,0 +1,1 @@
+"""Helpers shared by the test folders (and only by tests): databases per backend."""
