@@ -8,13 +8,22 @@ VENDOR := static/vendor
 
 export FLASK_APP := app:create_app
 
-.PHONY: run test lint format setup setup-dev assets migrate seed bench soak scan clean
+.PHONY: run test test-postgres cluster lint format setup setup-dev assets migrate seed bench soak scan clean
 
 run: setup assets migrate
 	$(PY) run.py
 
 test: setup-dev assets
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL (SPEC section 17): the fixtures create one database per test on
+# COREBANK_TEST_POSTGRES_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+test-postgres:
+	COREBANK_TEST_DATABASE=postgresql $(MAKE) test
+
+# Two instances behind nginx on HOST:PORT (deploy/): PostgreSQL and Redis from the machine; Ctrl-C stops all.
+cluster: setup assets
+	deploy/cluster.sh
 
 lint: setup-dev
 	$(VENV)/bin/ruff check .
