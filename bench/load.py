@@ -37,6 +37,18 @@ def healthz(_slot: int):
     return lambda: ("GET", "/healthz", None, None, {})
 
 
+def deposits(plan: list[dict]):
+    """Slot i deposits 1 cent into its own account: every one also posts against the currency's cash
+    vault, the system account all deposits share (the hot row of SPEC section 17)."""
+
+    def make(slot: int):
+        mine = plan[slot % len(plan)]
+        path, body = f"/api/v1/accounts/{mine['account_id']}/deposits", {"amount_cents": 1}
+        return lambda: ("POST", path, body, mine["token"], {"Idempotency-Key": uuid.uuid4().hex})
+
+    return make
+
+
 def transfers(plan: list[dict]):
     """Slot i transfers 1 cent from its own account to the next slot's, with an Idempotency-Key each time."""
 
@@ -72,12 +84,13 @@ def _client(port: int, request, start_at: float, stop_at: float, out: list, expe
     out.append((count, errors, latencies))
 
 
-def _process(port, factory, slots, warmup, seconds, expect, queue) -> None:
+def _process(ports, factory, slots, warmup, seconds, expect, queue) -> None:
     start_at = time.perf_counter() + warmup
     stop_at = start_at + seconds
     out: list = []
     threads = [
-        threading.Thread(target=_client, args=(port, factory(slot), start_at, stop_at, out, expect)) for slot in slots
+        threading.Thread(target=_client, args=(ports[slot % len(ports)], factory(slot), start_at, stop_at, out, expect))
+        for slot in slots
     ]
     for thread in threads:
         thread.start()
@@ -86,12 +99,16 @@ def _process(port, factory, slots, warmup, seconds, expect, queue) -> None:
     queue.put(out)
 
 
-def run(port: int, factory, *, clients: int = 32, seconds: float = 20.0, warmup: float = 2.0, expect: int = 200):
-    """``clients`` closed-loop clients for ``seconds`` (after ``warmup``); ``factory(slot)`` gives a request maker."""
+def run(
+    port: int | list[int], factory, *, clients: int = 32, seconds: float = 20.0, warmup: float = 2.0, expect: int = 200
+):
+    """``clients`` closed-loop clients for ``seconds`` (after ``warmup``); ``factory(slot)`` gives a request maker.
+    With a list of ports (several instances on one database) slot i talks to ``port[i % len(port)]``."""
+    ports = [port] if isinstance(port, int) else list(port)
     queue = multiprocessing.Queue()
     groups = [list(range(i, clients, PROCESSES)) for i in range(min(PROCESSES, clients))]
     procs = [
-        multiprocessing.Process(target=_process, args=(port, factory, group, warmup, seconds, expect, queue))
+        multiprocessing.Process(target=_process, args=(ports, factory, group, warmup, seconds, expect, queue))
         for group in groups
     ]
     for proc in procs:

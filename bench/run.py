@@ -20,8 +20,9 @@ from pathlib import Path
 import bcrypt
 
 from bench import bulk, load
+from bench import postgres as pg
 from bench.report import print_table, targets
-from tests.proof.live import Http, LiveServer, redis_available
+from tests.proof.live import SECRETS, Http, LiveServer, redis_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PIN, PASSWORD = "2580", "benchmark password 1"
@@ -44,24 +45,52 @@ def setup_accounts(http: Http, customers: int = 16) -> list[dict]:
     return plan
 
 
-def http_phase(workdir: Path, seconds: float, workers: int = 1, redis_uri: str | None = None) -> dict:
-    """/healthz rate (the baseline), then transfers, with 32 closed-loop clients each; peak worker RSS."""
-    server = LiveServer(workdir, workers=workers, redis_uri=redis_uri)
-    server.start()
+def http_phase(
+    workdir: Path,
+    seconds: float,
+    workers: int = 1,
+    redis_uri: str | None = None,
+    *,
+    database_url: str | None = None,
+    instances: int = 1,
+) -> dict:
+    """/healthz rate (the baseline), then transfers, then deposits (every one also posts against the
+    cash vault), with 32 closed-loop clients each; peak worker RSS. ``database_url``: a PostgreSQL
+    database (else a fresh SQLite file), shared by ``instances`` servers, the clients spread over them;
+    on PostgreSQL the sealer's backlog is sampled during the money phases."""
+    servers = [
+        LiveServer(workdir / f"instance-{n}", workers=workers, redis_uri=redis_uri, database_url=database_url)
+        for n in range(instances)
+    ]
+    for server in servers:
+        server.start()
+    ports = [server.port for server in servers]
+    postgres = database_url is not None and database_url.startswith("postgresql")
+    sealer: dict = {}
     try:
-        http = Http(server.port)
+        http = Http(ports[0])
         plan = setup_accounts(http)
         http.close()
-        health = load.run(server.port, load.healthz, clients=CLIENTS, seconds=seconds)
-        profiler = _start_profiler(server, workdir, seconds) if os.environ.get("BENCH_PROFILE") == "1" else None
-        transfer = load.run(server.port, load.transfers(plan), clients=CLIENTS, seconds=seconds, expect=201)
-        rss_mb = max(_peak_rss_kb(pid) for pid in server.worker_pids()) / 1024
+        health = load.run(ports, load.healthz, clients=CLIENTS, seconds=seconds)
+        profiler = _start_profiler(servers[0], workdir, seconds) if os.environ.get("BENCH_PROFILE") == "1" else None
+        sampler = pg.SealerSampler(database_url).start() if postgres else None
+        transfer = load.run(ports, load.transfers(plan), clients=CLIENTS, seconds=seconds, expect=201)
+        if sampler:
+            sealer["transfers"] = sampler.stop()
         profile = _finish_profiler(profiler)
+        sampler = pg.SealerSampler(database_url).start() if postgres else None
+        deposit = load.run(ports, load.deposits(plan), clients=CLIENTS, seconds=seconds, expect=201)
+        if sampler:
+            sealer["deposits"] = sampler.stop()
+        rss_mb = max(_peak_rss_kb(pid) for server in servers for pid in server.worker_pids()) / 1024
     finally:
-        server.stop()
-    verify = server.flask("verify")
-    return {
+        for server in servers:
+            server.stop()
+    verify = servers[0].flask("verify")
+    result = {
+        "backend": "postgresql" if postgres else "sqlite",
         "workers": workers,
+        "instances": instances,
         "healthz_rps": round(health.rate, 1),
         "healthz_p50_ms": round(health.percentile(50), 2),
         "healthz_p99_ms": round(health.percentile(99), 2),
@@ -70,10 +99,43 @@ def http_phase(workdir: Path, seconds: float, workers: int = 1, redis_uri: str |
         "transfer_p99_ms": round(transfer.percentile(99), 2),
         "transfer_errors": transfer.errors,
         "transfer_vs_healthz": round(transfer.rate / health.rate, 3) if health.rate else None,
+        "deposit_rps": round(deposit.rate, 1),
+        "deposit_p50_ms": round(deposit.percentile(50), 2),
+        "deposit_p99_ms": round(deposit.percentile(99), 2),
+        "deposit_errors": deposit.errors,
+        "deposit_vs_transfer": round(deposit.rate / transfer.rate, 3) if transfer.rate else None,
         "peak_worker_rss_mb": round(rss_mb, 1),
         "verify_passed": verify.returncode == 0,
+        "verify_output": verify.stdout.strip().splitlines()[-12:] if verify.returncode else [],
         "profile": profile,
     }
+    if sealer:
+        result["sealer"] = sealer
+    return result
+
+
+def postgres_phases(work: Path, seconds: float, redis_db: str) -> dict:
+    """SPEC sections 12 and 17 on PostgreSQL: one worker, two workers (Redis), two instances of one
+    worker each (Redis), each on a fresh database of its own."""
+    why = pg.unavailable()
+    if why:
+        print(f"PostgreSQL: skipped ({why})", flush=True)
+        return {"pg_1_worker": {"skipped": why}}
+    runs = [("pg_1_worker", "one worker", {"workers": 1})]
+    if redis_available():
+        runs.append(("pg_2_workers", "two workers sharing Redis", {"workers": 2, "redis_uri": redis_db}))
+        runs.append(("pg_2_instances", "two instances, one worker each", {"instances": 2, "redis_uri": redis_db}))
+    out: dict = {}
+    for name, label, options in runs:
+        print(f"PostgreSQL, {label}...", flush=True)
+        url = pg.new_database(SECRETS["AUDIT_KEY"])
+        try:
+            out[name] = http_phase(work / name, seconds, database_url=url, **options)
+        finally:
+            pg.drop_database(url)
+    if not redis_available():
+        out["pg_2_workers"] = {"skipped": "Redis is not reachable on 127.0.0.1:6379"}
+    return out
 
 
 def _peak_rss_kb(pid: int) -> int:
@@ -227,6 +289,7 @@ def main() -> int:
             results["http_2_workers"] = http_phase(work / "w2", seconds, workers=2, redis_uri=redis_db)
         else:
             results["http_2_workers"] = {"skipped": "Redis is not reachable on 127.0.0.1:6379"}
+        results.update(postgres_phases(work, seconds, redis_db))
         print("History at 1,000 and 1,000,000 postings (generating)...", flush=True)
         results["history_1k"] = history_phase(work, 1_000)
         results["history_1m"] = history_phase(work, 1_000_000)
