@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, field
 
 from entities.accounts import Account
+from entities.errors import AccountUnavailable, DomainError, InsufficientFunds
 
 
 class EntryKind(enum.StrEnum):
@@ -121,6 +122,72 @@ def declined(
         reverses_entry_id=reverses_entry_id,
         actor_id=actor_id,
     )
+
+
+@dataclass
+class Movement:
+    """One money movement a use case asks for: ``amount_cents`` from ``debit`` to ``credit``, made on
+    the customer account ``on_account`` (whose PIN, if one is given, authorises it). The rule that
+    declines it lives here; the ledger service checks the PIN, posts or records the decline."""
+
+    kind: EntryKind
+    debit: Account
+    credit: Account
+    amount_cents: int
+    on_account: Account
+    actor_id: int | None
+    memo: str | None = None
+    pin: str | None = None
+    reverses: int | None = None
+    declined_for: DomainError | None = None  # a decline the caller already decided on (a frozen card)
+    details: dict = field(default_factory=dict)  # extra audit details (the card)
+
+    @property
+    def counterparty_id(self) -> int | None:
+        """The other customer account, if any (a system account is never named)."""
+        other = self.credit if self.on_account is self.debit else self.debit
+        return None if other.is_system else other.id
+
+    def decline(self) -> DomainError | None:
+        """Why the accounts refuse this movement now (after the PIN), or None. A frozen account takes
+        no money in or out, except a teller's reversal; a closed one takes nothing; a customer debit
+        needs the funds."""
+        customer_accounts = [a for a in (self.debit, self.credit) if not a.is_system]
+        if self.kind != EntryKind.REVERSAL and any(not a.is_active for a in customer_accounts):
+            return AccountUnavailable()
+        if self.kind == EntryKind.REVERSAL and any(a.status == "closed" for a in customer_accounts):
+            return AccountUnavailable()
+        if not self.debit.is_system and self.debit.balance_cents < self.amount_cents:
+            return InsufficientFunds()
+        return None
+
+    def post(self) -> JournalEntry:
+        """The posted entry, with both balances moved."""
+        return post_between(
+            self.kind,
+            self.debit,
+            self.credit,
+            self.amount_cents,
+            memo=self.memo,
+            account_id=self.on_account.id,
+            counterparty_id=self.counterparty_id,
+            actor_id=self.actor_id,
+            reverses_entry_id=self.reverses,
+        )
+
+    def declined(self, error: DomainError) -> JournalEntry:
+        """The declined entry that records ``error`` and moves nothing."""
+        return declined(
+            self.kind,
+            self.amount_cents,
+            self.on_account.currency,
+            error.code,
+            memo=self.memo,
+            account_id=self.on_account.id,
+            counterparty_id=self.counterparty_id,
+            actor_id=self.actor_id,
+            reverses_entry_id=self.reverses,
+        )
 
 
 @dataclass

@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-import base64
-import re
 from dataclasses import replace
 from datetime import date, timedelta
 
 from entities import valid_id
 from entities.accounts import Account, SystemAccount
+from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import (
     AccountLocked,
-    AccountUnavailable,
     AlreadyReversed,
     CardFrozen,
     CurrencyMismatch,
     Forbidden,
-    InsufficientFunds,
     NotFound,
     NotReversible,
     SameAccount,
     ValidationFailed,
 )
-from entities.ledger import EntryKind, EntryStatus, JournalEntry, declined, post_between
+from entities.ledger import EntryKind, EntryStatus, JournalEntry, Movement
 from entities.money import check_amount_cents
 from entities.text import clean_text
 from entities.users import Actor
@@ -49,7 +46,8 @@ class LedgerService:
             account = load_visible(uow, actor, account_id, "deposit")
             refuse_own(uow, actor, [account], "deposit", "account", account.id)  # staff cash-in creates money
             vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
-            return self._move(uow, actor, idem, EntryKind.DEPOSIT, vault, account, amount_cents, memo, account)
+            movement = Movement(EntryKind.DEPOSIT, vault, account, amount_cents, account, actor.user_id, memo)
+            return self._move(uow, actor, idem, movement)
 
     def withdraw(self, actor: Actor, account_id: int, amount_cents: int, pin: str, memo=None, idem=None):
         """Cash out with the account's PIN."""
@@ -60,7 +58,8 @@ class LedgerService:
                 return replayed
             account = load_visible(uow, actor, account_id, "withdrawal")
             vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
-            return self._move(uow, actor, idem, EntryKind.WITHDRAWAL, account, vault, amount_cents, memo, account, pin)
+            movement = Movement(EntryKind.WITHDRAWAL, account, vault, amount_cents, account, actor.user_id, memo, pin)
+            return self._move(uow, actor, idem, movement)
 
     def transfer(
         self, actor: Actor, from_account_id: int, to_number: str, amount_cents: int, pin: str, memo=None, idem=None
@@ -81,7 +80,8 @@ class LedgerService:
                 raise CurrencyMismatch()
             if not source.is_owned_by(actor.user_id):  # on a customer's behalf: never into one's own account
                 refuse_own(uow, actor, [target], "transfer", "account", source.id)
-            return self._move(uow, actor, idem, EntryKind.TRANSFER, source, target, amount_cents, memo, source, pin)
+            movement = Movement(EntryKind.TRANSFER, source, target, amount_cents, source, actor.user_id, memo, pin)
+            return self._move(uow, actor, idem, movement)
 
     def card_purchase(
         self,
@@ -100,20 +100,19 @@ class LedgerService:
         (and recorded) before the PIN is checked: the card is refused, not the holder."""
         memo = _clean_memo(memo, "merchant")
         settlement = uow.accounts.system(SystemAccount.CARD_SETTLEMENT, account.currency)
-        return self._move(
-            uow,
-            actor,
-            idem,
+        movement = Movement(
             EntryKind.CARD_PURCHASE,
             account,
             settlement,
             amount_cents,
-            memo,
             account,
+            actor.user_id,
+            memo,
             pin,
             declined_for=CardFrozen() if card_frozen else None,
-            details={"card_id": card_id} if card_id is not None else None,
+            details={"card_id": card_id} if card_id is not None else {},
         )
+        return self._move(uow, actor, idem, movement)
 
     def reverse(self, actor: Actor, entry_id: int, reason=None, idem=None):
         """Staff: post a compensating entry for a posted one (nothing is updated or deleted)."""
@@ -139,98 +138,62 @@ class LedgerService:
                 raise AlreadyReversed()
             on_account = back_from if not back_from.is_system else back_to
             memo = f"Reversal of #{original.id}" + (f": {reason}" if reason else "")
-            return self._move(
-                uow,
-                actor,
-                idem,
+            movement = Movement(
                 EntryKind.REVERSAL,
                 back_from,
                 back_to,
                 original.amount_cents,
-                memo,
                 on_account,
+                actor.user_id,
+                memo,
                 reverses=original.id,
             )
+            return self._move(uow, actor, idem, movement)
 
-    def _move(
-        self,
-        uow,
-        actor,
-        idem,
-        kind,
-        debit: Account,
-        credit: Account,
-        amount_cents,
-        memo,
-        on_account,
-        pin=None,
-        reverses=None,
-        declined_for=None,
-        details=None,
-    ):
-        """Check, then post or record a decline; audit and remember the response in the same transaction.
-        ``declined_for`` is a decline the caller has already decided on (e.g. a frozen card)."""
-        counterparty = credit if on_account is debit else debit
-        counterparty_id = None if counterparty.is_system else counterparty.id
-        uow.accounts.lock(debit, credit)  # PostgreSQL: FOR UPDATE in id order, then re-read what we decide on
-        error = declined_for or self._check(uow, actor, kind, debit, credit, amount_cents, on_account, pin)
+    def _move(self, uow, actor: Actor, idem, movement: Movement):
+        """Lock, check, then post or record the decline; audit and remember the answer in the same
+        transaction, commit, and raise the decline (if any) after the commit."""
+        uow.accounts.lock(movement.debit, movement.credit)  # PostgreSQL: in id order, re-read under the lock
+        error = movement.declined_for or self._check(uow, actor, movement)
         if error is None:
-            entry = post_between(
-                kind,
-                debit,
-                credit,
-                amount_cents,
-                memo=memo,
-                account_id=on_account.id,
-                counterparty_id=counterparty_id,
-                actor_id=actor.user_id,
-                reverses_entry_id=reverses,
-            )
-            for account, posting in zip((debit, credit), entry.postings, strict=True):
+            entry = movement.post()
+            for account, posting in zip((movement.debit, movement.credit), entry.postings, strict=True):
                 if not uow.accounts.save_balance(account):  # a system account's: folded later in commit order
                     posting.balance_after_cents = None
         else:
-            entry = declined(
-                kind,
-                amount_cents,
-                on_account.currency,
-                error.code,
-                memo=memo,
-                account_id=on_account.id,
-                counterparty_id=counterparty_id,
-                actor_id=actor.user_id,
-                reverses_entry_id=reverses,
-            )
+            entry = movement.declined(error)
         uow.ledger.add(entry)
         record(
             uow,
             actor,
-            str(kind),
+            str(movement.kind),
             "success" if error is None else "declined",
             "journal_entry",
             entry.id,
-            amount_cents=amount_cents,
-            account_id=on_account.id,
+            amount_cents=movement.amount_cents,
+            account_id=movement.on_account.id,
             reason=error.code if error else None,
-            **(details or {}),
+            **movement.details,
         )
         if error is not None:
             error.extra["entry_id"] = entry.id
-        entry = visible_to(actor, entry, {a.id for a in (debit, credit) if a.owner_id == actor.user_id})
+        own = {a.id for a in (movement.debit, movement.credit) if a.owner_id == actor.user_id}
+        entry = visible_to(actor, entry, own)
         idempotency.remember(uow, actor.user_id, idem, entry, error)
         uow.commit()
         if error is not None:
             raise error
         return entry
 
-    def _check(self, uow, actor, kind, debit: Account, credit: Account, amount_cents, on_account, pin):
+    def _check(self, uow, actor: Actor, movement: Movement):
         """The decline this movement earns, or None. Order: PIN lock, PIN (a wrong one is
-        committed and raised by check_pin), account status, funds."""
-        if pin is not None:
-            if on_account.pin_locked:
+        committed and raised by check_pin), then the movement's own rule (status, funds)."""
+        if movement.pin is not None:
+            account = movement.on_account
+            if account.pin_locked:
                 return AccountLocked()
-            check_pin(uow, actor, on_account, pin, self.settings.pin_pepper, str(kind))
-        return _decline_reason(kind, debit, credit, amount_cents)
+            check_pin(uow, actor, account, movement.pin, self.settings.pin_pepper, str(movement.kind))
+        return movement.decline()
 
     def get_entry(self, actor: Actor, entry_id: int) -> JournalEntry:
         """One journal entry; a customer sees only entries touching their own accounts."""
@@ -301,18 +264,6 @@ def _accounts_of(uow, entry: JournalEntry) -> list[Account]:
     return [uow.accounts.get(account_id) for account_id in sorted(i for i in ids if i is not None)]
 
 
-def _decline_reason(kind, debit: Account, credit: Account, amount_cents: int):
-    customer_accounts = [a for a in (debit, credit) if not a.is_system]
-    # A frozen account takes no money in or out, except a teller's reversal.
-    if kind != EntryKind.REVERSAL and any(not a.is_active for a in customer_accounts):
-        return AccountUnavailable()
-    if kind == EntryKind.REVERSAL and any(a.status == "closed" for a in customer_accounts):
-        return AccountUnavailable()
-    if not debit.is_system and debit.balance_cents < amount_cents:
-        return InsufficientFunds()
-    return None
-
-
 def _day_after(day: date | None) -> str | None:
     """The exclusive upper bound of a ``to`` date; the last representable day needs none."""
     if day is None or day == date.max:
@@ -323,24 +274,3 @@ def _day_after(day: date | None) -> str | None:
 def _clean_memo(memo, field="memo"):
     """Free text (SPEC section 2): NFC, trimmed, at most MAX_MEMO characters, nothing hidden; blank is None."""
     return clean_text(memo, field, MAX_MEMO, required=False)
-
-
-_CURSOR = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
-
-
-def encode_cursor(entry_id: int) -> str:
-    return base64.urlsafe_b64encode(f"e{entry_id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str | None) -> int | None:
-    if cursor is None:
-        return None
-    try:
-        if not _CURSOR.match(cursor):
-            raise ValueError
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        if not text.startswith("e") or not text[1:].isdigit() or not valid_id(int(text[1:])):
-            raise ValueError
-        return int(text[1:])
-    except ValueError:
-        raise ValidationFailed(errors=[{"field": "cursor", "message": "invalid cursor"}]) from None

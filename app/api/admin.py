@@ -7,7 +7,7 @@ from app.api import serializers as out
 from app.api.registry import json_response, operation, parse_body, parse_query
 from app.api.schemas import AuditQuery, CustomersQuery, EmptyIn, RoleIn, UsersQuery
 from app.auth import require_actor, services
-from services.ledger import decode_cursor, encode_cursor
+from entities.cursor import decode_cursor, encode_cursor
 
 
 @operation(

@@ -6,9 +6,9 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render
+from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import DomainError, ValidationFailed
 from entities.users import Role
-from services.ledger import decode_cursor, encode_cursor
 
 bp = Blueprint("admin", __name__)
 
