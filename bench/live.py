@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PYTHON = str(Path(sys.executable))
 HOST = "127.0.0.1"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379

@@ -9,7 +9,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from tests.proof.live import Http, NoAnswer
+from bench.live import Http, NoAnswer
 
 PROCESSES = 4
 

@@ -21,8 +21,8 @@ import bcrypt
 
 from bench import bulk, load
 from bench import postgres as pg
+from bench.live import SECRETS, Http, LiveServer, redis_available
 from bench.report import print_table, targets
-from tests.proof.live import SECRETS, Http, LiveServer, redis_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PIN, PASSWORD = "2580", "benchmark password 1"
@@ -207,7 +207,7 @@ def history_phase(workdir: Path, postings: int, requests: int = 200) -> dict:
         http = Http(server.port)
         path = f"/api/v1/accounts/{account['id']}/transactions?limit=50"
         first = _timed(http, path, token, requests)
-        from services.ledger import encode_cursor
+        from entities.cursor import encode_cursor
 
         middle = f"{path}&cursor={encode_cursor(entry['id'] + postings // 4)}"
         deep = _timed(http, middle, token, requests)

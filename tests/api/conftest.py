@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.integration.scratch import scratch_dir
+from tests.support.scratch import scratch_dir
 
 
 @pytest.fixture

@@ -23,6 +23,15 @@ def test_a_malformed_request_id_is_replaced(client, request_id):
     assert response.get_json()["request_id"] == new_id
 
 
+def test_a_request_id_with_a_trailing_newline_is_replaced_not_a_500(api, client):
+    # "^...$" let "abc\n" through; Werkzeug then refused the response header: a 500.
+    _, headers = api.customer()
+    response = client.get("/api/v1/me", headers=headers, environ_overrides={"HTTP_X_REQUEST_ID": "abc\n"})
+    assert response.status_code == 200
+    assert response.headers["X-Request-ID"] != "abc\n"
+    assert len(response.headers["X-Request-ID"]) == 32
+
+
 def test_every_response_gets_a_fresh_request_id(client):
     first, second = client.get("/healthz"), client.get("/healthz")
     assert VALID_ID.match(first.headers["X-Request-ID"])

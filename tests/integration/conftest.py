@@ -9,7 +9,7 @@ from entities.clock import now_iso
 from entities.users import User
 from repository import db, migrations
 from repository.unit_of_work import UnitOfWork, factory
-from tests.integration.scratch import scratch_dir
+from tests.support.scratch import scratch_dir
 
 AUDIT_KEY = b"integration-audit-key-0123456789abcdef"
 

@@ -87,7 +87,8 @@ def test_duplicate_email_is_refused_case_insensitively(uow, raw):
         work.commit()
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         raw.execute(
-            "INSERT INTO users (email, full_name, password_hash, created_at) VALUES ('SAME@example.com', 'Other', 'hash', ?)",
+            "INSERT INTO users (email, full_name, password_hash, created_at) "
+            "VALUES ('SAME@example.com', 'Other', 'hash', ?)",
             (now_iso(),),
         )
     # Through the repository (INSERT … ON CONFLICT DO NOTHING) the refusal is reported as None.

@@ -16,7 +16,7 @@ from repository import db, migrations
 from repository.accounts import AccountRepository
 from repository.users import UserRepository
 from tests.conftest import ApiHelper
-from tests.integration.scratch import scratch_dir
+from tests.support.scratch import scratch_dir
 
 CARD_KEY = Fernet.generate_key().decode()
 CARD_COLUMNS = {"id", "account_id", "pan_last4", "pan_encrypted", "expiry_month", "expiry_year", "status", "created_at"}

@@ -1,4 +1,5 @@
-"""Regressions found in review: each test names the defect it keeps fixed."""
+"""REPLACE cannot rewrite the append-only audit log or the immutable journal, and journal entries
+cannot be updated: the database refuses and the row is unchanged."""
 
 import sqlite3
 

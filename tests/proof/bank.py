@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from tests.proof.live import Http, LiveServer, NoAnswer, Reply
+from bench.live import Http, LiveServer, NoAnswer, Reply
 
 PIN = "4321"
 PASSWORD = "bank workload password 1"

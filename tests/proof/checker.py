@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from bench.live import Http, LiveServer
 from tests.proof.bank import API, Bank, Op, Workload, crash_loop, open_bank
-from tests.proof.live import Http, LiveServer
 
 
 @dataclass

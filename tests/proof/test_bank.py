@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
+from bench.live import PYTHON, ROOT, LiveServer, redis_available
 from tests.proof.checker import run_bank
-from tests.proof.live import PYTHON, ROOT, LiveServer, redis_available
 
 SECONDS = float(os.environ.get("PROOF_SECONDS", "3"))
 CLIENTS = int(os.environ.get("PROOF_CLIENTS", "8"))

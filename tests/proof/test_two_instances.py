@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.proof.live import SECRETS, Http, LiveServer, NoAnswer, redis_available
+from bench.live import SECRETS, Http, LiveServer, NoAnswer, redis_available
 from tests.support import databases
 
 API = "/api/v1"

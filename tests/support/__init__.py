@@ -1,1 +1,1 @@
-"""Helpers shared by the test folders (and only by tests): databases per backend."""
+"""Helpers shared by the test folders (and only by tests): scratch directories and databases per backend."""

@@ -5,7 +5,7 @@ import itertools
 import pytest
 
 from entities.users import Actor, Role
-from tests.integration.scratch import scratch_dir
+from tests.support.scratch import scratch_dir
 
 PASSWORD = "correct horse battery staple"
 PIN = "1234"

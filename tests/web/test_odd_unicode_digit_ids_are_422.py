@@ -1,4 +1,5 @@
-"""Regressions found in review: each test names the defect it keeps fixed."""
+"""An id made of Unicode digits that are not ASCII 0-9 ("²", "١", "１") is a 422 on web forms and
+filters, never a 500."""
 
 import pytest
 

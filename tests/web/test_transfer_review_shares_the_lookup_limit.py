@@ -1,4 +1,5 @@
-"""Regression found in review: the transfer review showed the holder's masked name outside the lookup limit."""
+"""The transfer review shows the holder's masked name, so it counts against the one recipient-lookup
+budget: once the budget is spent, the review is 429 and shows no name."""
 
 from __future__ import annotations
 
