@@ -13,6 +13,9 @@ _COLUMNS = (
 )
 
 
+# What a record says, in _COLUMNS order without id and the chain.
+_CONTENT = "created_at, actor_id, action, resource_type, resource_id, outcome, ip, user_agent, request_id, details"
+
 _FIELD_ORDER = (
     "action, outcome, actor_id, resource_type, resource_id, ip, user_agent, request_id,"
     " details, created_at, id, prev_hash, hash"
@@ -57,57 +60,37 @@ class AuditRepository:
 
     def append(self, record: AuditRecord) -> AuditRecord:
         """Chain to the last record (SQLite: the caller's BEGIN IMMEDIATE serialises appends), or write
-        it for the sealer to chain in commit order (PostgreSQL)."""
-        if self.sealed_later:
-            return self._append_unsealed(record)
-        last = self.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
-        record.id = (last["id"] + 1) if last else 1
-        record.prev_hash = last["hash"] if last else GENESIS_HASH
-        record.created_at = record.created_at or now_iso()
-        record.details = json.loads(json.dumps(record.details, default=str))
-        record.hash = self.hash_of(record)
-        self.conn.execute(
-            f"INSERT INTO audit_log ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                record.id,
-                record.created_at,
-                record.actor_id,
-                record.action,
-                record.resource_type,
-                record.resource_id,
-                record.outcome,
-                record.ip,
-                record.user_agent,
-                record.request_id,
-                json.dumps(record.details, sort_keys=True),
-                record.prev_hash,
-                record.hash,
-            ),
-        )
-        return record
-
-    def _append_unsealed(self, record: AuditRecord) -> AuditRecord:
+        it unchained for the sealer to chain after commit (PostgreSQL)."""
         if not self._key:
             raise MissingAuditKey("AUDIT_KEY is not configured: the audit chain cannot be written or verified")
         record.created_at = record.created_at or now_iso()
         record.details = json.loads(json.dumps(record.details, default=str))
-        record.prev_hash, record.hash = None, None
-        record.id = self.conn.execute(
-            "INSERT INTO audit_log (created_at, actor_id, action, resource_type, resource_id, outcome, ip,"
-            " user_agent, request_id, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (
-                record.created_at,
-                record.actor_id,
-                record.action,
-                record.resource_type,
-                record.resource_id,
-                record.outcome,
-                record.ip,
-                record.user_agent,
-                record.request_id,
-                json.dumps(record.details, sort_keys=True),
-            ),
-        ).fetchone()[0]
+        content = (
+            record.created_at,
+            record.actor_id,
+            record.action,
+            record.resource_type,
+            record.resource_id,
+            record.outcome,
+            record.ip,
+            record.user_agent,
+            record.request_id,
+            json.dumps(record.details, sort_keys=True),
+        )
+        if self.sealed_later:
+            record.prev_hash, record.hash = None, None
+            record.id = self.conn.execute(
+                f"INSERT INTO audit_log ({_CONTENT}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id", content
+            ).fetchone()[0]
+            return record
+        last = self.conn.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+        record.id = (last["id"] + 1) if last else 1
+        record.prev_hash = last["hash"] if last else GENESIS_HASH
+        record.hash = self.hash_of(record)
+        self.conn.execute(
+            f"INSERT INTO audit_log (id, {_CONTENT}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (record.id, *content, record.prev_hash, record.hash),
+        )
         return record
 
     def list(
