@@ -6,12 +6,13 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.cache_control import init_app as init_cache_control
+from app.cli import register_cli
 from app.config import PROJECT_ROOT, load_config, private_folder
 from app.errors import register_error_handlers
 from app.extensions import csrf, limiter, talisman
 from app.logging_setup import configure_logging
 from app.request_id import init_request_id
-from repository import db, migrations
+from repository import migrations
 from services.container import Services
 from services.settings import ServiceSettings
 
@@ -58,7 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     configure_logging(app)
     init_request_id(app)
     init_cache_control(app)
-    migrate(app.config["DATABASE_URL"], app.config["AUDIT_KEY"])
+    migrations.migrate(app.config["DATABASE_URL"], app.config["AUDIT_KEY"])
     app.extensions["corebank"] = Services(service_settings(app.config))
 
     csrf.init_app(app)
@@ -84,7 +85,6 @@ def create_app(config: dict | None = None) -> Flask:
     )
     register_error_handlers(app)
     _register_blueprints(app)
-    from app.cli import register_cli
 
     register_cli(app)
     return app
@@ -103,15 +103,6 @@ def service_settings(config: dict) -> ServiceSettings:
         access_token_minutes=int(config["ACCESS_TOKEN_MINUTES"]),
         refresh_token_days=int(config["REFRESH_TOKEN_DAYS"]),
     )
-
-
-def migrate(database_url: str, audit_key: str | None = None) -> list[str]:
-    """Apply pending migrations; ``audit_key`` lets the keyed-chain migration re-chain old records."""
-    conn = db.connect(database_url)
-    try:
-        return migrations.upgrade(conn, audit_key)
-    finally:
-        db.close(database_url, conn)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -11,6 +11,7 @@ from flask import current_app
 from entities.audit import Checkpoint, InvalidCheckpoint
 from entities.errors import DomainError
 from entities.users import Actor, Role
+from repository.migrations import migrate
 
 CLI_ACTOR = Actor(role=Role.ADMIN, ip="cli", user_agent="flask cli")
 
@@ -52,8 +53,6 @@ def register_cli(app) -> None:
     @db.command("upgrade")
     def db_upgrade():
         """Apply pending migrations."""
-        from app import migrate
-
         applied = migrate(current_app.config["DATABASE_URL"], current_app.config["AUDIT_KEY"])
         click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
 

@@ -87,12 +87,20 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
 
 
-def respond(status: int, body: dict, headers=None):
-    if wants_json():
-        return problem_response(status, body, headers)
-    from app.web.errors import web_error  # the web layer decides page vs toast
+# How a page request hears an error (a page, a toast, a redirect to login): the web layer decides,
+# and registers its renderer here (app/web/__init__.py), so this module never imports the web layer.
+_web_renderer = None
 
-    return web_error(status, body, headers)
+
+def set_web_renderer(renderer) -> None:
+    global _web_renderer
+    _web_renderer = renderer
+
+
+def respond(status: int, body: dict, headers=None):
+    if wants_json() or _web_renderer is None:
+        return problem_response(status, body, headers)
+    return _web_renderer(status, body, headers)
 
 
 def register_error_handlers(app) -> None:

@@ -1,9 +1,11 @@
-"""Rate-limit keys and limits (SPEC section 2), read from config at request time."""
+"""The rate limiter, its keys and its limits (SPEC section 2), read from config at request time."""
 
 from __future__ import annotations
 
 from flask import current_app, g, request
+from flask_limiter import Limiter
 
+from app.auth import principal_or_none
 from entities.users import normalize_email
 
 
@@ -17,8 +19,6 @@ def ip_key() -> str:
 
 
 def user_or_ip_key() -> str:
-    from app.auth import principal_or_none
-
     principal = principal_or_none()
     return f"user:{principal.user_id}" if principal else ip_key()
 
@@ -34,6 +34,11 @@ def login_email_key() -> str:
 
 def limit_from(name: str):
     return lambda: current_app.config[name]
+
+
+# Unbound; create_app binds it. The default limit is read from the current app's config at request
+# time, like every other limit: Flask-Limiter would otherwise keep the first app's RATELIMIT_DEFAULT.
+limiter = Limiter(key_func=user_or_ip_key, headers_enabled=True, default_limits=[limit_from("RATELIMIT_DEFAULT")])
 
 
 def _login_target_locked() -> bool:
@@ -56,8 +61,6 @@ def login_limits(view):
     """Login, API and web form alike (shared scopes: one budget each): RATELIMIT_LOGIN per client IP
     and RATELIMIT_LOGIN_EMAIL per email for attempts on users who are not locked; attempts on a locked
     user skip those (they hear 423 first) but are not free: RATELIMIT_DEFAULT per client IP."""
-    from app.extensions import limiter
-
     view = limiter.shared_limit(
         limit_from("RATELIMIT_LOGIN_EMAIL"),
         scope="login-email",
@@ -75,22 +78,16 @@ def login_limits(view):
 def money_limit(view):
     """Money movement: RATELIMIT_MONEY per user, one budget shared by every money-moving request
     (API and web: deposits, withdrawals, transfers, card purchases, teller cash, reversals)."""
-    from app.extensions import limiter
-
     return limiter.shared_limit(limit_from("RATELIMIT_MONEY"), scope="money", key_func=user_or_ip_key)(view)
 
 
 def lookup_limit(view):
     """Account lookup: RATELIMIT_LOOKUP per user, one budget shared by every way of resolving an
     account number to a holder's name (the API lookup, the web lookup and the transfer review)."""
-    from app.extensions import limiter
-
     return limiter.shared_limit(limit_from("RATELIMIT_LOOKUP"), scope="account-lookup", key_func=user_or_ip_key)(view)
 
 
 def password_change_limit(view):
     """Changing the password checks the current one: RATELIMIT_LOGIN per user, so a stolen
     session or token cannot be used to guess it at the general rate."""
-    from app.extensions import limiter
-
     return limiter.limit(limit_from("RATELIMIT_LOGIN"), key_func=user_or_ip_key)(view)

@@ -1,10 +1,6 @@
 """The JSON REST API under /api/v1 (bearer tokens; the only CSRF exemption)."""
 
-from flask import Blueprint
-
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from app.api import (  # noqa: E402,F401  (routes register on import)
+from app.api import (  # noqa: F401  (routes register on import)
     accounts,
     admin,
     auth,
@@ -14,3 +10,6 @@ from app.api import (  # noqa: E402,F401  (routes register on import)
     statements,
     transactions,
 )
+from app.api.blueprint import bp
+
+__all__ = ["bp"]

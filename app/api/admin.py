@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.api import bp
 from app.api import serializers as out
+from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_body, parse_query
 from app.api.schemas import AuditQuery, CustomersQuery, EmptyIn, RoleIn, UsersQuery
 from app.auth import require_actor, services

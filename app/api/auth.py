@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import g
 
-from app.api import bp
 from app.api import serializers as out
+from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_body
 from app.api.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn
 from app.auth import current_actor, require_actor, services

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from app.api import bp
 from app.api import serializers as out
+from app.api.blueprint import bp
 from app.api.registry import json_response, money_call, operation, parse_body
 from app.api.schemas import CardPurchaseIn, EmptyIn
 from app.auth import require_actor, services

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from pydantic.json_schema import models_json_schema
 
-from app.api import bp
+from app.api.blueprint import bp
 from app.api.registry import OPERATIONS, json_response, operation
 from app.api.responses import SCHEMAS
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Response
 
-from app.api import bp
 from app.api import serializers as out
+from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_query
 from app.api.schemas import StatementQuery
 from app.auth import require_actor, services

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from importlib import import_module
 
+from app.errors import set_web_renderer
+
 AREAS = (
     "auth",
     "dashboard",
@@ -20,7 +22,9 @@ AREAS = (
 
 def register_web(app) -> None:
     from app.web import filters
+    from app.web.errors import web_error
 
+    set_web_renderer(web_error)  # page requests hear errors as pages and toasts
     filters.init_app(app)
     for area in AREAS:
         app.register_blueprint(import_module(f"app.web.{area}").bp)

@@ -76,6 +76,18 @@ def _begin(conn, backend: str) -> None:
         conn.execute("BEGIN IMMEDIATE")
 
 
+def migrate(database_url: str, audit_key: bytes | str | None = None) -> list[str]:
+    """Apply pending migrations to ``database_url`` on a connection of its own (``flask db upgrade``
+    and every start); ``audit_key`` lets the keyed-chain migration re-chain old records."""
+    from repository import db
+
+    conn = db.connect(database_url)
+    try:
+        return upgrade(conn, audit_key)
+    finally:
+        db.close(database_url, conn)
+
+
 def upgrade(conn, audit_key: bytes | str | None = None) -> list[str]:
     """Apply every pending migration, each in its own transaction. Returns the names applied.
     ``audit_key`` (AUDIT_KEY) is needed by the step that re-chains existing audit records."""

@@ -38,3 +38,44 @@ def test_services_never_import_flask_or_the_app(path):
 @pytest.mark.parametrize("path", _modules("repository"), ids=lambda p: p.name)
 def test_repository_never_imports_services_or_the_app(path):
     assert not _imports(path) & {"flask", "services", "app"}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _import_graph() -> dict[str, set[str]]:
+    """Every import between our modules, function-local ones included (they are where cycles hide)."""
+    paths = [p for package in ("app", "services", "repository", "entities") for p in _modules(package)]
+    known = {_module_name(p) for p in paths}
+    graph = {}
+    for path in paths:
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:  # `from app.web import filters` imports the module app.web.filters
+                    full = f"{node.module}.{alias.name}"
+                    edges.add(full if full in known else node.module)
+            elif isinstance(node, ast.Import):
+                edges.update(alias.name for alias in node.names)
+        graph[_module_name(path)] = {e for e in edges if e in known}
+    return graph
+
+
+def test_no_import_cycles_between_our_modules():
+    graph, cycles, state = _import_graph(), [], {}
+
+    def visit(node, stack):
+        state[node] = "open"
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == "open":
+                cycles.append(stack[stack.index(target) :] + [target])
+            elif target not in state:
+                visit(target, [*stack, target])
+        state[node] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert cycles == []
