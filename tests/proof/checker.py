@@ -157,9 +157,11 @@ def run_bank(
     seed: int = 1,
     customers: int = 4,
     accounts_each: int = 2,
+    database_url: str | None = None,
 ) -> Report:
-    """Start a server, open the bank, run the workload (with ``kills`` crashes), resolve, check."""
-    server = LiveServer(workdir, workers=workers, redis_uri=redis_uri)
+    """Start a server, open the bank, run the workload (with ``kills`` crashes), resolve, check.
+    ``database_url``: a PostgreSQL database instead of a SQLite file in ``workdir``."""
+    server = LiveServer(workdir, workers=workers, redis_uri=redis_uri, database_url=database_url)
     server.start()
     try:
         worker_pids = server.worker_pids()
