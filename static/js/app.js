@@ -70,11 +70,21 @@
   });
 
   // After a fragment swap, move focus to the first invalid field so keyboard and screen-reader
-  // users land on the error; otherwise leave focus alone.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    var invalid = event.detail.target && event.detail.target.querySelector
-      ? event.detail.target.querySelector('[aria-invalid="true"]')
-      : null;
+  // users land on the error; otherwise leave focus alone. An outerHTML swap (a form that answers
+  // itself) replaces the target: the element htmx names is then detached, so the field is looked
+  // for in what took its place, found from where the old element stood.
+  var swapped = null;
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    swapped = target ? { target: target, parent: target.parentNode, next: target.nextElementSibling } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var scope = event.detail.target;
+    if (swapped && scope === swapped.target && !scope.isConnected && swapped.parent) {
+      scope = swapped.next ? swapped.next.previousElementSibling : swapped.parent.lastElementChild;
+    }
+    swapped = null;
+    var invalid = scope && scope.querySelector ? scope.querySelector('[aria-invalid="true"]') : null;
     if (invalid) {
       invalid.focus();
     }
