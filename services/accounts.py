@@ -62,7 +62,14 @@ def check_pin(uow, actor: Actor, account: Account, pin: str, pepper: str, action
     if account.pin_locked:
         record(uow, actor, "account.pin_lock", "success", "account", account.id)
     uow.commit()
-    raise InvalidPin(f"Wrong PIN: {remaining} attempt(s) remaining", attempts_remaining=remaining)
+    raise InvalidPin(_wrong_pin_message(remaining), attempts_remaining=remaining)
+
+
+def _wrong_pin_message(remaining: int) -> str:
+    """Words, not a template with "(s)": how many tries are left, or that the PIN is now locked."""
+    if remaining == 0:
+        return "Wrong PIN: no attempts left, so the PIN is locked"
+    return f"Wrong PIN: {remaining} attempt{'s' if remaining != 1 else ''} left"
 
 
 class AccountService:

@@ -62,7 +62,7 @@ def test_customer_journey(visitor, live_server):
     page.locator("#withdraw-amount").fill("20.00")
     page.locator("#withdraw-pin").fill("9999")
     page.get_by_role("button", name="Withdraw").click()
-    expect(page.locator("#withdraw-pin-error")).to_contain_text("2 attempt(s) remaining")
+    expect(page.locator("#withdraw-pin-error")).to_contain_text("2 attempts left")
     me.shoot("account-wrong-pin")
 
     # Change the PIN (the wrong one above left 2 attempts; the right one resets the count)

@@ -44,12 +44,18 @@ def test_another_customers_account_and_a_missing_one_look_the_same(services, ban
 def test_three_wrong_pins_lock_and_the_right_one_then_is_refused(services, bank):
     actor, teller = bank.actor(), bank.actor(Role.TELLER)
     account = bank.account(actor)
-    remaining = []
+    remaining, messages = [], []
     for _ in range(3):
         with pytest.raises(InvalidPin) as caught:
             services.accounts.change_pin(actor, account.id, "9999", "4321")
         remaining.append(caught.value.extra["attempts_remaining"])
+        messages.append(caught.value.detail)
     assert remaining == [2, 1, 0]
+    assert messages == [
+        "Wrong PIN: 2 attempts left",
+        "Wrong PIN: 1 attempt left",
+        "Wrong PIN: no attempts left, so the PIN is locked",
+    ]
     with pytest.raises(AccountLocked):
         services.accounts.change_pin(actor, account.id, PIN, "4321")
     assert services.accounts.get(actor, account.id).pin_locked

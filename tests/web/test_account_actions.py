@@ -64,7 +64,7 @@ def test_a_wrong_current_pin_is_403_with_the_attempts_left_next_to_the_field(web
     assert response.status_code == 403
     body = response.get_data(as_text=True)
     assert 'id="pin-current_pin-error"' in body
-    assert "2 attempt(s) remaining" in body
+    assert "2 attempts left" in body
     assert "9999" not in body and NEW_PIN not in body  # PINs are never echoed back
     assert web.sql("SELECT pin_failures, pin_locked FROM accounts WHERE id = ?", account.id) == [(1, 0)]
 
@@ -75,7 +75,7 @@ def test_a_wrong_current_pin_without_javascript_shows_the_page_with_the_error(we
     assert response.status_code == 403
     body = response.get_data(as_text=True)
     assert body.startswith("<!doctype html>")
-    assert "2 attempt(s) remaining" in body
+    assert "2 attempts left" in body
 
 
 def test_changing_the_pin_of_a_locked_account_is_423(web, alice):

@@ -91,7 +91,7 @@ def test_wrong_pin_shows_attempts_remaining_next_to_the_pin(web, account):
     assert response.status_code == 403
     body = response.get_data(as_text=True)
     assert 'id="withdraw-pin-error"' in body
-    assert "Wrong PIN: 2 attempt(s) remaining" in body
+    assert "Wrong PIN: 2 attempts left" in body
 
 
 def test_insufficient_funds_is_shown_on_the_form_and_recorded_as_a_decline(web, account):

@@ -59,7 +59,7 @@ def test_a_resubmitted_withdrawal_answers_a_wrong_pin_exactly_like_the_right_one
 def test_a_wrong_pin_first_is_counted_then_the_right_pin_on_the_same_form_moves_the_money(web, alice, bob_account):
     wrong = web.confirm_transfer(alice["account"], bob_account, WRONG_PIN, key="form-1")
     assert wrong.status_code == 403
-    assert "Wrong PIN: 2 attempt(s) remaining" in wrong.get_data(as_text=True)
+    assert "Wrong PIN: 2 attempts left" in wrong.get_data(as_text=True)
     assert _money(web, alice, bob_account) == (10_000, 1, 0, 0)
     right = web.confirm_transfer(alice["account"], bob_account, PIN, key="form-1")
     assert right.status_code == 200

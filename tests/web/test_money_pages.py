@@ -158,7 +158,7 @@ def test_confirming_with_a_wrong_pin_keeps_the_confirmation_with_the_error(web, 
     body = response.get_data(as_text=True)
     assert "Check and confirm" in body
     assert 'id="confirm-pin-error"' in body
-    assert "2 attempt(s) remaining" in body
+    assert "2 attempts left" in body
     assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", bob_account.id) == [(0,)]
 
 
