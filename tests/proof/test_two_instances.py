@@ -263,6 +263,7 @@ def _kill_under_load(bank: Pair) -> None:
     lock = threading.Lock()
     killed_at: list[float] = []
     stop = threading.Event()
+    sending_to_a = [0]  # requests sent to A and not answered yet: the kill waits for one
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
@@ -273,11 +274,19 @@ def _kill_under_load(bank: Pair) -> None:
             turn += 1
             op.instance = "b" if killed_at or turn % 2 else "a"  # alternate; B alone once A is gone
             op.sent_at = time.monotonic()
+            on_a = op.instance == "a"
+            if on_a:
+                with lock:
+                    sending_to_a[0] += 1
             try:
                 reply = _send(to[op.instance], op)
                 op.status, op.answer = reply.status, reply.body
             except NoAnswer:
                 pass
+            finally:
+                if on_a:
+                    with lock:
+                        sending_to_a[0] -= 1
             with lock:
                 ops.append(op)
         for http in to.values():
@@ -287,6 +296,9 @@ def _kill_under_load(bank: Pair) -> None:
     for thread in threads:
         thread.start()
     time.sleep(2.0)
+    deadline = time.monotonic() + 5
+    while sending_to_a[0] == 0 and time.monotonic() < deadline:  # kill A mid-request, not between two
+        time.sleep(0.0005)
     killed_at.append(time.monotonic())
     bank.a.kill()  # SIGKILL master and worker of A, mid-request
     time.sleep(1.5)
