@@ -10,6 +10,7 @@ something else (a wrong PIN's count) gives the claim back first."""
 from __future__ import annotations
 
 from entities.clock import now_iso
+from repository.errors import UniqueViolation
 
 PENDING = 0  # status_code of a claimed key whose answer is not written yet (never committed)
 
@@ -49,8 +50,6 @@ class IdempotencyRepository:
     def save(self, user_id: int, key: str, fingerprint: str, status: int, body: str) -> None:
         """Claim and complete at once (tools and tests)."""
         if self.claim(user_id, key, fingerprint) is not None:
-            from repository.errors import UniqueViolation
-
             raise UniqueViolation("UNIQUE constraint failed: idempotency_keys.user_id, idempotency_keys.key")
         self.complete(user_id, key, status, body)
 

@@ -35,7 +35,7 @@ class UserRepository:
             " ON CONFLICT DO NOTHING RETURNING id",
             (user.email, user.full_name, user.password_hash, str(user.role), user.timezone, user.created_at),
         ).fetchone()
-        if row is None:  # registered by a concurrent request since email_exists said no
+        if row is None:  # the email is taken (before, or by a concurrent registration)
             return None
         user.id = row[0]
         return user

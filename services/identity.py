@@ -40,14 +40,9 @@ class IdentityService:
         problems.raise_any()
         password_hash = crypto.hash_password(password, self.settings.bcrypt_cost)
         with self.uow() as uow:
-            if uow.users.email_exists(email):
-                record(uow, actor, "register", "failure", "user", None, reason="email_taken")
-                uow.commit()
-                raise EmailTaken(errors=[{"field": "email", "message": "is already registered"}])
+            # ON CONFLICT DO NOTHING: taken before, or by a concurrent registration, it is None either way
             user = uow.users.add(User(None, email, full_name, password_hash, role, created_at=now_iso()))
-            if user is None:  # a concurrent registration of this email committed first
-                uow.rollback()
-                uow.begin(write=True)
+            if user is None:
                 record(uow, actor, "register", "failure", "user", None, reason="email_taken")
                 uow.commit()
                 raise EmailTaken(errors=[{"field": "email", "message": "is already registered"}])

@@ -171,7 +171,7 @@ class PostgresBackend:
             min_size=1,
             max_size=size,
             kwargs={"autocommit": True},
-            timeout=float(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),
+            timeout=int(os.environ.get("DATABASE_POOL_TIMEOUT", "10")),  # whole seconds
             open=False,  # opened by the first unit of work of this process, never before a fork
             name="corebank",
         )

@@ -8,23 +8,15 @@ import subprocess
 
 import pytest
 
-from bench.live import PYTHON, ROOT, LiveServer, redis_available
+from bench.live import PYTHON, ROOT, LiveServer
 from tests.proof.checker import run_bank
 from tests.support import databases
+from tests.support.services import require_redis
 
 SECONDS = float(os.environ.get("PROOF_SECONDS", "3"))
 CLIENTS = int(os.environ.get("PROOF_CLIENTS", "8"))
 KILLS = int(os.environ.get("PROOF_KILLS", "4"))
 REDIS_URI = os.environ.get("PROOF_REDIS_URI", "redis://127.0.0.1:6379/12")
-
-
-def require_redis() -> None:
-    if redis_available():
-        return
-    message = "Redis is not reachable on 127.0.0.1:6379"
-    if os.environ.get("COREBANK_REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " and COREBANK_REQUIRE_SERVICES=1")
-    pytest.skip(message)
 
 
 @pytest.fixture

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from bench.live import SECRETS, Http, LiveServer, NoAnswer, redis_available
+from bench.live import SECRETS, Http, LiveServer, NoAnswer
 from tests.support import databases
+from tests.support.services import require_redis
 
 API = "/api/v1"
 PASSWORD = "two instances password 1"
@@ -41,15 +42,6 @@ def _require_postgres() -> None:
         pytest.skip(message)
 
 
-def _require_redis() -> None:
-    if redis_available():
-        return
-    message = "Redis is not reachable on 127.0.0.1:6379"
-    if os.environ.get("COREBANK_REQUIRE_SERVICES") == "1":
-        pytest.fail(message + " and COREBANK_REQUIRE_SERVICES=1")
-    pytest.skip(message)
-
-
 def _flush_redis() -> None:
     import redis
 
@@ -60,7 +52,7 @@ def _flush_redis() -> None:
 def postgres():
     """A factory of fresh migrated PostgreSQL databases, all dropped at the end of the module."""
     _require_postgres()
-    _require_redis()
+    require_redis()
     made: list[str] = []
 
     def new() -> str:
