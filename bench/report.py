@@ -164,7 +164,9 @@ def latency_sqlite(results: dict) -> dict:
         target,
         checks,
         baseline=loop["target_rate"],
-        note=f"p99 (p50 {loop['p50_ms']} ms) at {loop['target_rate']:.0f}/s; baseline: the fixed rate",
+        note=f"p99 (p50 {loop['p50_ms']} ms) at {loop['target_rate']:.0f}/s; baseline: the fixed rate;"
+        f" p99 from the actual send {loop.get('p99_from_send_ms')} ms, generator send lag p99"
+        f" {loop.get('send_lag_p99_ms')} ms",
         p50_ms=loop["p50_ms"],
         rate=loop["target_rate"],
     )
