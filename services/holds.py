@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from entities import valid_id
+from entities import clock, valid_id
 from entities.accounts import Account, AccountStatus, SystemAccount, check_pin_format
 from entities.cards import CardStatus, check_merchant
-from entities.clock import iso, now_iso, utcnow
+from entities.clock import iso, now_iso
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import AccountUnavailable, CardFrozen, DomainError, Forbidden, InsufficientFunds, ValidationFailed
 from entities.holds import (
@@ -76,7 +76,7 @@ class HoldService:
             error = self.ledger.decide(uow, actor, movement)
             if error is not None:
                 self.ledger.refuse(uow, actor, idem, movement, error)
-            now, day = utcnow(), today()
+            now, day = clock.utcnow(), today()
             hold = Hold(
                 id=None,
                 account_id=account.id,
@@ -115,7 +115,7 @@ class HoldService:
             error = _lien_refusal(account, amount_cents)
             if error is not None:
                 self.ledger.refuse(uow, actor, None, replace(movement, details={"staff_hold": True}), error)
-            now = utcnow()
+            now = clock.utcnow()
             hold = Hold(
                 id=None,
                 account_id=account.id,

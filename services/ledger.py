@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from entities import valid_id
+from entities import clock, valid_id
 from entities.accounts import Account, SystemAccount
-from entities.clock import now_iso, utcnow
+from entities.clock import now_iso
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import (
     AccountLocked,
@@ -305,7 +305,7 @@ class LedgerService:
 
 def today() -> str:
     """The UTC calendar day limits count in (SPEC section 14)."""
-    return utcnow().date().isoformat()
+    return clock.utcnow().date().isoformat()
 
 
 def expire_due(uow, actor: Actor, account: Account) -> None:
