@@ -61,6 +61,8 @@ def load_config(instance_path: str | Path) -> dict:
         "WORKERS": _int("WORKERS", 1, 1),
         "THREADS": _int("THREADS", 4, 1),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
+        # SQLite group commit (repository/sqlite/writer.py, which reads the same variable in every process).
+        "SQLITE_GROUP_COMMIT": _bool("SQLITE_GROUP_COMMIT", True),
         "BCRYPT_COST": _int("BCRYPT_COST", 12, 4),
         "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 30, 1),
         "PIN_UNLOCKS_PER_DAY": _int("PIN_UNLOCKS_PER_DAY", 3, 0),
