@@ -173,7 +173,7 @@ def http_phase(
     `flask verify` after the load. Several instances run behind nginx (deploy/cluster.sh)."""
     stats_dir = work / "stats"
     stats_dir.mkdir(parents=True, exist_ok=True)
-    env = {"COREBANK_STATS_DIR": str(stats_dir)}
+    env = {"COREBANK_STATS_DIR": str(stats_dir), "SQLITE_WRITER_STATS_DIR": str(stats_dir)}
     if instances > 1:
         server = Cluster(work, database_url=database_url, redis_uri=redis_uri, env=env)
     else:
