@@ -11,6 +11,7 @@ omission). The latency from the actual send is kept too, to show the difference.
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -233,7 +234,22 @@ async def run_async(
 
 
 def run(host: str, port: int, make_request: Callable[[int], bytes], rate: float, seconds: float, **options):
-    return asyncio.run(run_async(host, port, make_request, rate, seconds, **options))
+    """Run the generator on an event loop of its own, in a thread of its own, so that a caller that
+    already runs a loop in this thread (Playwright's sync API in the same test process) is no obstacle."""
+    outcome: dict = {}
+
+    def main() -> None:
+        try:
+            outcome["result"] = asyncio.run(run_async(host, port, make_request, rate, seconds, **options))
+        except BaseException as error:  # re-raised in the caller's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=main, name="openloop")
+    thread.start()
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def http_request(
