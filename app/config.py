@@ -34,6 +34,14 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first is the default)."""
+    value = os.environ.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     return default if not raw else raw in ("1", "true", "yes", "on")
@@ -50,6 +58,8 @@ def load_config(instance_path: str | Path) -> dict:
         "PORT": _int("PORT", 8000, 1),
         "WORKERS": _int("WORKERS", 1, 1),
         "THREADS": _int("THREADS", 4, 1),
+        "SERVER": _choice("SERVER", ("granian", "gunicorn")),
+        "WORKER_TIMEOUT": _int("WORKER_TIMEOUT", 30, 2),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
         "BCRYPT_COST": _int("BCRYPT_COST", 12, 4),
         "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 30, 1),
