@@ -72,22 +72,26 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     limiter.init_app(app)
-    talisman.init_app(
-        app,
-        content_security_policy=CSP,
-        force_https=False,
-        strict_transport_security=not development,
-        strict_transport_security_max_age=31536000,
-        frame_options="DENY",
-        referrer_policy="strict-origin-when-cross-origin",
-        session_cookie_secure=not development,
-        x_content_type_options=True,
-    )
+    talisman.init_app(app, **security_header_options(development))
     register_error_handlers(app)
     _register_blueprints(app)
 
     register_cli(app)
     return app
+
+
+def security_header_options(development: bool) -> dict:
+    """Flask-Talisman's options (SPEC section 2: strict CSP, HSTS outside development, ...)."""
+    return {
+        "content_security_policy": CSP,
+        "force_https": False,
+        "strict_transport_security": not development,
+        "strict_transport_security_max_age": 31536000,
+        "frame_options": "DENY",
+        "referrer_policy": "strict-origin-when-cross-origin",
+        "session_cookie_secure": not development,
+        "x_content_type_options": True,
+    }
 
 
 def service_settings(config: dict) -> ServiceSettings:

@@ -44,6 +44,14 @@ def _optional_int(name: str, minimum: int, maximum: int) -> int | None:
     return value
 
 
+def _choice(name: str, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (the first is the default)."""
+    value = os.environ.get(name, "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     return default if not raw else raw in ("1", "true", "yes", "on")
@@ -60,6 +68,8 @@ def load_config(instance_path: str | Path) -> dict:
         "PORT": _int("PORT", 8000, 1),
         "WORKERS": _int("WORKERS", 1, 1),
         "THREADS": _int("THREADS", 4, 1),
+        "SERVER": _choice("SERVER", ("granian", "gunicorn")),
+        "WORKER_TIMEOUT": _int("WORKER_TIMEOUT", 30, 2),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
         # SQLite group commit (repository/sqlite/writer.py, which reads the same variable in every process).
         "SQLITE_GROUP_COMMIT": _bool("SQLITE_GROUP_COMMIT", True),

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two Corebank instances (gunicorn through run.py) behind nginx, on this machine (SPEC section 17).
+# Two Corebank instances (run.py: granian, or gunicorn with SERVER=gunicorn) behind nginx, on this machine (SPEC section 17).
 #
 #   deploy/cluster.sh          (or `make cluster`)
 #
@@ -47,7 +47,7 @@ case "$RATELIMIT_STORAGE_URI" in
 esac
 export DATABASE_URL RATELIMIT_STORAGE_URI
 export TRUSTED_PROXIES=1                # exactly one hop: nginx
-export FORWARDED_ALLOW_IPS=127.0.0.1    # gunicorn: X-Forwarded-Proto only from the local nginx
+export FORWARDED_ALLOW_IPS=127.0.0.1    # SERVER=gunicorn: X-Forwarded-Proto only from the local nginx
 
 [[ -x "$PY" ]] || die "$PY missing: run \`make setup\` (or \`make cluster\`)"
 command -v curl >/dev/null || die "curl is needed to wait for /readyz"
@@ -90,7 +90,7 @@ reap() {  # reap NAME within SECONDS, else SIGKILL its whole group
   fi
   status=0
   wait "$pid" 2>/dev/null || status=$?
-  # Anything left in the group (a gunicorn worker whose master died) goes too.
+  # Anything left in the group (a worker whose master died) goes too.
   if kill -0 -- "-$pid" 2>/dev/null; then
     kill -KILL -- "-$pid" 2>/dev/null || true
   fi
@@ -108,7 +108,7 @@ shutdown() {
     kill -QUIT "${PIDS[nginx]}" 2>/dev/null || true
     reap nginx 15
   fi
-  # Then the instances: SIGTERM to each gunicorn master is a graceful stop (graceful_timeout 10 s).
+  # Then the instances: SIGTERM to each server's master is a graceful stop (in-flight requests finish, 10 s at most).
   for name in instance-a instance-b; do
     if [[ -n "${PIDS[$name]:-}" ]]; then kill -TERM "${PIDS[$name]}" 2>/dev/null || true; fi
   done
@@ -215,7 +215,7 @@ for name in instance-a instance-b; do
   HOST=127.0.0.1 PORT=$port LOG_DIR="$RUN_DIR/$name" \
     "$PY" run.py >"$RUN_DIR/$name.log" 2>&1 </dev/null &
   PIDS[$name]=$!
-  log "$name: gunicorn pid ${PIDS[$name]} on 127.0.0.1:$port"
+  log "$name: run.py pid ${PIDS[$name]} on 127.0.0.1:$port"
 done
 
 # ---- nginx ----

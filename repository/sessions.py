@@ -18,6 +18,16 @@ class SessionRecord:
     user_agent: str | None
 
 
+@dataclass(frozen=True)
+class AccessState:
+    """What an access token's check needs, read in one statement."""
+
+    blacklisted: bool
+    session_user_id: int | None  # None: no such session
+    revoked: bool
+    role: str | None  # None: no such user
+
+
 class SessionRepository:
     def __init__(self, conn, backend=None):
         self.conn = conn
@@ -42,6 +52,18 @@ class SessionRepository:
     def get(self, session_id: str) -> SessionRecord | None:
         row = self.conn.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
         return SessionRecord(**dict(row)) if row else None
+
+    def access_state(self, session_id: str, jti: str, user_id: int) -> AccessState:
+        """The blacklist entry of ``jti``, the session and the user's role, in one statement (one round
+        trip instead of three on every authenticated API request)."""
+        row = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM token_blacklist WHERE jti = ?) AS blacklisted,"
+            " (SELECT user_id FROM sessions WHERE id = ?) AS session_user_id,"
+            " (SELECT revoked_at IS NOT NULL FROM sessions WHERE id = ?) AS revoked,"
+            " (SELECT role FROM users WHERE id = ?) AS role",
+            (jti, session_id, session_id, user_id),
+        ).fetchone()
+        return AccessState(bool(row["blacklisted"]), row["session_user_id"], bool(row["revoked"]), row["role"])
 
     def touch(self, session_id: str, now: str) -> None:
         self.conn.execute("UPDATE sessions SET last_seen_at = ? WHERE id = ?", (now, session_id))
