@@ -68,7 +68,7 @@ def load_config(instance_path: str | Path) -> dict:
         "PORT": _int("PORT", 8000, 1),
         "WORKERS": _int("WORKERS", 1, 1),
         "THREADS": _int("THREADS", 4, 1),
-        "SERVER": _choice("SERVER", ("granian", "gunicorn")),
+        "SERVER": _choice("SERVER", ("gunicorn", "granian")),  # granian: opt-in (README, "the server")
         "WORKER_TIMEOUT": _int("WORKER_TIMEOUT", 30, 2),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
         # SQLite group commit (repository/sqlite/writer.py, which reads the same variable in every process).

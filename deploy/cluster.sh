@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Two Corebank instances (run.py: granian, or gunicorn with SERVER=gunicorn) behind nginx, on this machine (SPEC section 17).
+# Two Corebank instances (run.py: gunicorn, or granian with SERVER=granian) behind nginx, on this machine (SPEC section 17).
 #
 #   deploy/cluster.sh          (or `make cluster`)
 #
