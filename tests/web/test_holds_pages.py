@@ -65,7 +65,7 @@ def test_the_account_page_leads_with_available_balance_and_pending_holds(web, cl
     assert re.search(r'id="account-available">\$180\.00<', html)
     assert re.search(r'id="account-held">\$20\.00<', html)
     pending = html[html.index('class="hold-list"') :]
-    assert "Corner Coffee" in pending and "$20.00" in pending and "Until <time" in pending
+    assert "Corner Coffee" in pending and "$20.00" in pending and "until <time" in pending
     # The summary comes before the history
     assert html.index('id="account-available"') < html.index('id="history-title"')
 
