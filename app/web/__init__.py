@@ -17,6 +17,7 @@ AREAS = (
     "admin",
     "cards",
     "statements",
+    "holds",
 )
 
 

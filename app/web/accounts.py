@@ -8,6 +8,7 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
+from app.web.account_holds import account_money
 from app.web.helpers import (
     done,
     form_failed,
@@ -82,6 +83,7 @@ def detail_page(account_id: int, forms=None, status=200):
         forms=forms or {},
         kinds=KINDS,
         statuses=STATUSES,
+        **account_money(account),
         **_history(account_id, _filters()),
     )
 
@@ -94,7 +96,7 @@ def detail(account_id: int):
 @bp.get("/accounts/<int:account_id>/summary")
 def summary(account_id: int):
     account = services().accounts.get(require_actor(), account_id)
-    return fragment("partials/accounts/_summary.html", account=account)
+    return fragment("partials/accounts/_summary.html", account=account, **account_money(account))
 
 
 @bp.get("/accounts/<int:account_id>/history")

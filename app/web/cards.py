@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, url_for
 
 from app.auth import require_actor, services
+from app.web.account_holds import cards_authorizations, hold_expiry_text
 from app.web.helpers import done, form_failed, form_int, fragment, hx_trigger, is_htmx, render
 from entities.errors import DomainError
 
@@ -17,7 +18,8 @@ SLOT = "partials/cards/_slot.html"
 
 def _page(forms=None, status: int = 200, issued=None):
     slots = services().cards.overview(require_actor())
-    return render(PAGE, INDEX, status, slots=slots, forms=forms or {}, issued=issued)
+    holds = {"authorizations": cards_authorizations(slots), "hold_expiry": hold_expiry_text()}
+    return render(PAGE, INDEX, status, slots=slots, forms=forms or {}, issued=issued, **holds)
 
 
 @bp.get("/cards")

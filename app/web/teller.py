@@ -6,6 +6,7 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
+from app.web.account_holds import desk_hold_rows
 from app.web.dashboard import ACCOUNT_TYPES
 from app.web.helpers import (
     done,
@@ -66,13 +67,15 @@ def _customer(user_id: int) -> dict:
 
 
 def _desk(user_id: int, forms=None, status=200):
+    context = _customer(user_id)
     return render(
         "pages/teller/customer.html",
         "partials/teller/_customer.html",
         status,
         forms=forms or {},
         account_types=ACCOUNT_TYPES,
-        **_customer(user_id),
+        **context,
+        **desk_hold_rows(context["accounts"]),
     )
 
 
