@@ -43,7 +43,7 @@ bench: setup-dev
 	BENCH_REF=$(BENCH_REF) $(PY) -m bench.run
 
 # Transfers/s (one worker, SQLite, wrk) at BENCH_REF and in the current tree, interleaved, median of 3
-# runs of BENCH_SECONDS each, and the worker's CPU per transfer; target current/ref >= 0.90 (issues 11, 13).
+# runs (BENCH_RUNS) of BENCH_SECONDS each, and the worker's CPU per transfer; target current/ref >= 0.90 (issues 11, 13).
 # BENCH_REF is checked out into a temporary git worktree, removed afterwards.
 bench-compare: setup-dev
 	@test -n "$(BENCH_REF)" || { echo "usage: make bench-compare BENCH_REF=<git ref>"; exit 2; }

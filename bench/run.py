@@ -478,7 +478,7 @@ def print_results(results: dict) -> None:
         f" {results['machine']['load_before']}; {results['seconds_per_phase']:g} s per phase"
     )
     for name, comparison in (results.get("comparisons") or {}).items():
-        print(f"\nTransfers now against {name} (interleaved, median of {comparison['runs']}):")
+        print(f"\nTransfers now against {name} (interleaved, median of {comparison['runs']} runs each):")
         print(compare.table(comparison))
 
 

@@ -153,7 +153,7 @@ def test_table_rows_and_notes():
     assert lines[3].split()[-4:] == ["0.950", ">=", "0.90", "yes"]
     assert "spread (max - min) / median: ref 20.0 %, current 21.1 %" in lines
     assert "CPU per transfer current/ref: 1.100" in lines
-    assert "current: group commit, 3.00 transfers per COMMIT" in lines
+    assert "current: the writer's statistics, 3.00 transfers per COMMIT (median)" in lines
 
 
 def test_table_says_no_and_counts_errors():
