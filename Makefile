@@ -8,7 +8,7 @@ VENDOR := static/vendor
 
 export FLASK_APP := app:create_app
 
-.PHONY: run test test-postgres cluster lint format setup setup-dev assets migrate seed bench soak scan clean
+.PHONY: run test test-postgres cluster lint format setup setup-dev assets migrate seed bench bench-compare soak scan clean
 
 run: setup assets migrate
 	$(PY) run.py
@@ -38,8 +38,16 @@ soak: setup-dev
 # installed by the bench when missing), open-loop latency, SQLite and PostgreSQL side by side.
 # BENCH_SECONDS (default 20) sets each phase's length; BENCH_ONLY=transfers_sqlite,... runs only what
 # those figures need (a smoke check: BENCH_SECONDS=2 BENCH_ONLY=transfers_sqlite make bench).
+# BENCH_REF=<git ref> adds the comparison below to the run.
 bench: setup-dev
-	$(PY) -m bench.run
+	BENCH_REF=$(BENCH_REF) $(PY) -m bench.run
+
+# Transfers/s (one worker, SQLite, wrk) at BENCH_REF and in the current tree, interleaved, median of 3
+# runs (BENCH_RUNS) of BENCH_SECONDS each, and the worker's CPU per transfer; target current/ref >= 0.90 (issues 11, 13).
+# BENCH_REF is checked out into a temporary git worktree, removed afterwards.
+bench-compare: setup-dev
+	@test -n "$(BENCH_REF)" || { echo "usage: make bench-compare BENCH_REF=<git ref>"; exit 2; }
+	BENCH_REF=$(BENCH_REF) $(PY) -m bench.compare
 
 # Lint, bandit (medium and high findings fail) and pip-audit on requirements.txt.
 # repository/ is where all SQL lives (STYLE.md): its f-strings join constant column lists and

@@ -112,7 +112,10 @@ class Http:
 class LiveServer:
     """Corebank (``bench.server.corebank_command()``) in its own process group, on a fresh SQLite file
     in ``workdir``, or on ``database_url`` when given (a migrated PostgreSQL database shared by several
-    instances). ``command`` and ``ready_path`` serve another program the same way (the bench's floor)."""
+    instances). ``command`` and ``ready_path`` serve another program the same way (the bench's floor).
+    ``root`` is the source tree the server runs from (its cwd, so its own run.py, app and migrations
+    serve; the current tree by default): the bench's comparison with an older commit (bench/compare.py)
+    points it at a temporary worktree of that commit."""
 
     def __init__(
         self,
@@ -124,7 +127,9 @@ class LiveServer:
         database_url: str | None = None,
         command: list[str] | None = None,
         ready_path: str = "/readyz",
+        root: Path | None = None,
     ):
+        self.root = Path(root) if root is not None else ROOT
         self.command = command or server_program.corebank_command()
         self.ready_path = ready_path
         self.workdir = Path(workdir)
@@ -158,7 +163,7 @@ class LiveServer:
     def start(self, timeout: float = 60.0) -> None:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
-                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+                self.command, cwd=self.root, env=self.env, stdout=log, stderr=log, start_new_session=True
             )
         self.starts += 1
         deadline = time.monotonic() + timeout
@@ -231,7 +236,7 @@ class LiveServer:
         env = {**self.env, "FLASK_APP": "app:create_app"}
         flask = str(Path(PYTHON).parent / "flask")
         return subprocess.run(  # noqa: S603 (our own CLI)
-            [flask, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            [flask, *args], cwd=self.root, env=env, capture_output=True, text=True, timeout=timeout, check=False
         )
 
     def __enter__(self) -> LiveServer:

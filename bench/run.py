@@ -5,6 +5,8 @@
     BENCH_PROFILE=1 python -m bench.run                  # also py-spy the worker during transfers
 
 BENCH_ONLY: figure names (comma-separated, from bench.report.NAMES); only the phases they need run.
+BENCH_REF: a git ref; adds the comparison of bench/compare.py (transfers/s at that ref and now,
+interleaved) to whatever else runs, under "comparisons" (also bench/results/compare.json).
 Load comes from wrk (bench/wrk.py, bench/requests.lua), open-loop latency from bench/openloop.py;
 the server program is named in bench/server.py. Prints the tables and writes
 bench/results/latest.json (git-ignored). Only 127.0.0.1 is contacted."""
@@ -24,7 +26,7 @@ from pathlib import Path
 
 import bcrypt
 
-from bench import bulk, durable, openloop, proc, report, stats, wrk
+from bench import bulk, compare, durable, openloop, proc, report, stats, wrk
 from bench import postgres as pg
 from bench import server as server_program
 from bench.cluster import Cluster
@@ -377,7 +379,7 @@ def login_phase(workdir: Path, cost: int = 12, rounds: int = 10) -> dict:
 # ---- the run ----
 
 
-def run_phases(work: Path, seconds: float, phases: set[str], redis_db: str) -> dict:
+def run_phases(work: Path, seconds: float, phases: set[str], redis_db: str, ref: str = "") -> dict:
     results: dict = {}
     audit_key = SECRETS["AUDIT_KEY"]
 
@@ -418,6 +420,9 @@ def run_phases(work: Path, seconds: float, phases: set[str], redis_db: str) -> d
     if "login" in phases:
         step("Login vs bcrypt at cost 12")
         results["login"] = login_phase(work)
+    if ref:
+        name, result = compare.phase(work / "compare", seconds, ref)
+        results["comparisons"] = {name: result}
     return results
 
 
@@ -472,11 +477,15 @@ def print_results(results: dict) -> None:
         f"\nserver: {results['server']}; {results['machine']['cpus']} CPUs, load average before the run"
         f" {results['machine']['load_before']}; {results['seconds_per_phase']:g} s per phase"
     )
+    for name, comparison in (results.get("comparisons") or {}).items():
+        print(f"\nTransfers now against {name} (interleaved, median of {comparison['runs']} runs each):")
+        print(compare.table(comparison))
 
 
 def main() -> int:
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
     only = os.environ.get("BENCH_ONLY", "")
+    ref = os.environ.get("BENCH_REF", "").strip()
     phases = wanted(only)
     redis_db = os.environ.get("BENCH_REDIS_URI", "redis://127.0.0.1:6379/13")
     wrk.ensure_installed()
@@ -491,16 +500,19 @@ def main() -> int:
         "seconds_per_phase": seconds,
         "connections": wrk.CONNECTIONS,
         "only": only or None,
+        "ref": ref or None,
     }
     with tempfile.TemporaryDirectory(prefix="corebank-bench-") as tmp:
         work = Path(tmp)
         work.chmod(0o755)  # nginx's workers (user nobody when run as root) reach the cluster's run dir
-        results.update(run_phases(work, seconds, phases, redis_db))
+        results.update(run_phases(work, seconds, phases, redis_db, ref))
     results["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
     results["security"] = security_summary(results)
     results["figures"] = report.figures(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    for name, comparison in (results.get("comparisons") or {}).items():
+        compare.save(name, comparison, files=("compare.json",))
     print_results(results)
     print(f"\nwritten: {RESULTS / 'latest.json'}")
     return 0
