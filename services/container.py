@@ -8,6 +8,7 @@ from services.admin import AdminService
 from services.audit import AuditService
 from services.cards import CardService
 from services.demo import DemoSeeder
+from services.events import EventService
 from services.holds import HoldService
 from services.identity import IdentityService
 from services.ledger import LedgerService
@@ -36,3 +37,4 @@ class Services:
         self.verification = VerificationService(self.uow)
         self.overview = OverviewService(self.uow)
         self.demo = DemoSeeder(self.uow, settings)
+        self.events = EventService(self.uow)
