@@ -240,3 +240,19 @@ class Hold(BaseModel):
 
 HoldList = _page("HoldList", Hold)
 SCHEMAS.update({m.__name__: m for m in (Hold, HoldList)})
+
+
+# Events and webhooks (SPEC section 16).
+class Event(BaseModel):
+    id: int
+    type: str
+    created_at: str
+    data: dict[str, Any]  # the resource as the API represents it
+
+
+class EventList(BaseModel):
+    items: list[Event]
+    next_cursor: int | None  # the last item's id while a later event exists; ?after= it for the next page
+
+
+SCHEMAS.update({m.__name__: m for m in (Event, EventList)})
