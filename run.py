@@ -48,6 +48,9 @@ def main() -> int:
         "timeout": 30,
         "graceful_timeout": 10,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # Each server process starts a webhook deliverer after the fork (a thread never survives one);
+        # one of them, across every instance, holds the worker lock and delivers (SPEC section 16).
+        "post_worker_init": lambda worker: app.extensions["corebank"].start_delivery_worker(),
     }
     CorebankServer(app, options).run()
     return 0

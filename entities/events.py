@@ -37,6 +37,10 @@ class Event:
     data: dict
     account_ids: list[int] = field(default_factory=list)  # the customer accounts it concerns
 
+    def representation(self) -> dict:
+        """``{id, type, created_at, data}``: the feed's item and a webhook's body."""
+        return {"id": self.id, "type": self.type, "created_at": self.created_at, "data": self.data}
+
     def as_seen_by(self, own_account_ids: set[int] | None) -> Event:
         """The event as a reader sees it: staff (``None``) see it whole; a customer sees the balance
         after a posting on their own accounts only (a transfer's other side keeps its balance)."""

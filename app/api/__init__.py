@@ -11,6 +11,7 @@ from app.api import (  # noqa: F401  (routes register on import)
     openapi,
     statements,
     transactions,
+    webhooks,
 )
 from app.api.blueprint import bp
 

@@ -149,4 +149,21 @@ def _csv_text(value: str | None) -> str:
 
 # Events and webhooks (SPEC section 16).
 def event(e) -> dict:
-    return {"id": e.id, "type": e.type, "created_at": e.created_at, "data": e.data}
+    return e.representation()
+
+
+def webhook(w, with_secret: bool = False) -> dict:
+    body = {"id": w.id, "url": w.url, "events": w.events, "description": w.description, "created_at": w.created_at}
+    return {**body, "secret": w.secret} if with_secret else body
+
+
+def delivery(d) -> dict:
+    return {
+        "id": d.id,
+        "event_id": d.event_id,
+        "attempt": d.attempt,
+        "status_code": d.status_code,
+        "error": d.error,
+        "delivered_at": d.delivered_at,
+        "next_attempt_at": d.next_attempt_at,
+    }
