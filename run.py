@@ -47,6 +47,9 @@ def serve_gunicorn(app, workers: int, threads: int) -> None:
         "timeout": int(app.config["WORKER_TIMEOUT"]),
         "graceful_timeout": 10,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        # Each server process starts a webhook deliverer after the fork (a thread never survives one);
+        # one of them, across every instance, holds the worker lock and delivers (SPEC section 16).
+        "post_worker_init": lambda worker: app.extensions["corebank"].start_delivery_worker(),
     }
     CorebankServer(app, options).run()
 
@@ -110,6 +113,7 @@ class Heartbeats:
 def worker_app():
     """granian's factory in each worker: the app, plus the heartbeat thread ``Heartbeats`` watches."""
     application = create_app()
+    application.extensions["corebank"].start_delivery_worker()  # as gunicorn's post_worker_init does
     folder = os.environ.get(HEARTBEAT_DIR)
     if folder:
         beat = Path(folder) / str(os.getpid())

@@ -109,7 +109,16 @@ def service_settings(config: dict) -> ServiceSettings:
         hold_expiry_seconds=int(config.get("HOLD_EXPIRY_SECONDS", 604800)),
         daily_limit_cents=config.get("DAILY_LIMIT_CENTS"),
         customer_deposit_daily_cents=config.get("CUSTOMER_DEPOSIT_DAILY_CENTS"),
+        webhook_max_attempts=int(config.get("WEBHOOK_MAX_ATTEMPTS", 8)),
+        webhook_retry_seconds=int(config.get("WEBHOOK_RETRY_SECONDS", 10)),
+        webhook_allow_private=_flag(config.get("WEBHOOK_ALLOW_PRIVATE", False)),
+        webhook_allow_http=config["COREBANK_ENV"] != "production",
     )
+
+
+def _flag(value) -> bool:
+    """A boolean setting given as a bool (tests) or as text (the environment)."""
+    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -56,6 +56,15 @@ def register_cli(app) -> None:
         applied = migrate(current_app.config["DATABASE_URL"], current_app.config["AUDIT_KEY"])
         click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
 
+    @app.cli.command("deliver-webhooks")
+    def deliver_webhooks():
+        """One webhook delivery pass now: queue new events, attempt every due delivery (SPEC 16)."""
+        attempts = _services().deliver_webhooks()
+        if attempts is None:
+            click.echo("another delivery worker is running; it delivers (nothing done here)")
+        else:
+            click.echo(f"delivery attempts made: {attempts}")
+
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
     def create_admin(email):

@@ -80,6 +80,10 @@ def load_config(instance_path: str | Path) -> dict:
         "HOLD_EXPIRY_SECONDS": _int("HOLD_EXPIRY_SECONDS", 604800, 1),
         "DAILY_LIMIT_CENTS": _optional_int("DAILY_LIMIT_CENTS", 1, 10**12),
         "CUSTOMER_DEPOSIT_DAILY_CENTS": _optional_int("CUSTOMER_DEPOSIT_DAILY_CENTS", 1, 10**12),
+        # Webhooks (SPEC section 16).
+        "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 8, 1),
+        "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 10, 1),
+        "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
         "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
         "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),

@@ -8,12 +8,14 @@ from repository import db
 from repository.accounts import AccountRepository
 from repository.audit import AuditRepository
 from repository.cards import CardRepository
+from repository.events import EventRepository
 from repository.holds import DailyTotals, HoldRepository
 from repository.idempotency import IdempotencyRepository
 from repository.ledger import LedgerRepository
 from repository.sessions import SessionRepository
 from repository.users import UserRepository
 from repository.verification import VerificationRepository
+from repository.webhooks import WebhookRepository
 
 
 class UnitOfWork:
@@ -49,6 +51,8 @@ class UnitOfWork:
         self.cards = CardRepository(conn, backend)
         self.holds = HoldRepository(conn, backend)
         self.daily_totals = DailyTotals(conn, backend)
+        self.events = EventRepository(conn, backend)
+        self.webhooks = WebhookRepository(conn, backend)
         if not self.write:  # a read-only transaction takes no row locks (PostgreSQL refuses them)
             for repository in (self.users, self.accounts, self.sessions, self.holds):
                 repository._for_update = ""

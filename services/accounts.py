@@ -26,10 +26,15 @@ from entities.errors import (
     ValidationFailed,
 )
 from entities.users import Actor, Role, mask_holder
-from services import crypto
+from services import crypto, events
 from services.audit import deny, record
 
 UNLOCK_WINDOW = timedelta(hours=24)  # PIN_UNLOCKS_PER_DAY counts "in any 24 hours": a sliding window
+_STATUS_EVENTS = {
+    "account.close": "account.closed",
+    "account.freeze": "account.frozen",
+    "account.unfreeze": "account.unfrozen",
+}
 
 
 def load_visible(uow, actor: Actor, account_id, action: str) -> Account:
@@ -61,6 +66,7 @@ def check_pin(uow, actor: Actor, account: Account, pin: str, pepper: str, action
     record(uow, actor, action, "failure", "account", account.id, reason="invalid_pin", attempts_remaining=remaining)
     if account.pin_locked:
         record(uow, actor, "account.pin_lock", "success", "account", account.id)
+        events.account_changed(uow, "account.locked", account)
     uow.commit()
     raise InvalidPin(_wrong_pin_message(remaining), attempts_remaining=remaining)
 
@@ -107,6 +113,7 @@ class AccountService:
                 )
             )
             record(uow, actor, "account.open", "success", "account", account.id, owner_id=owner_id, type=type)
+            events.account_changed(uow, "account.opened", account)
             uow.commit()
         return account
 
@@ -189,6 +196,7 @@ class AccountService:
         account.status = status
         uow.accounts.save_status(account)
         record(uow, actor, action, "success", "account", account.id, status=str(status))
+        events.account_changed(uow, _STATUS_EVENTS[action], account)
         uow.commit()
         return account
 
@@ -207,6 +215,7 @@ class AccountService:
             account.pin_failures, account.pin_locked = 0, False
             uow.accounts.save_pin_state(account)
             record(uow, actor, "account.unlock", "success", "account", account.id)
+            events.account_changed(uow, "account.unlocked", account)
             uow.commit()
         return account
 

@@ -11,7 +11,7 @@ from entities.clock import now_iso, utcnow
 from entities.errors import AccountUnavailable, CardExists, Conflict, Forbidden, NotFound
 from entities.money import check_amount_cents
 from entities.users import Actor
-from services import idempotency
+from services import events, idempotency
 from services.accounts import load_visible
 from services.audit import deny, record
 
@@ -82,6 +82,7 @@ class CardService:
             record(
                 uow, actor, "card.issue", "success", "card", card.id, account_id=account.id, pan_last4=card.pan_last4
             )
+            events.card_changed(uow, "card.issued", card)
             uow.commit()
         return IssuedCard(card, pan, cvv)
 
@@ -116,6 +117,7 @@ class CardService:
             card.status = status
             uow.cards.save_status(card)
             record(uow, actor, action, "success", "card", card.id, account_id=card.account_id, status=str(status))
+            events.card_changed(uow, "card.frozen" if status == CardStatus.FROZEN else "card.unfrozen", card)
             uow.commit()
         return card
 

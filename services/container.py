@@ -8,6 +8,7 @@ from services.admin import AdminService
 from services.audit import AuditService
 from services.cards import CardService
 from services.demo import DemoSeeder
+from services.events import EventService
 from services.holds import HoldService
 from services.identity import IdentityService
 from services.ledger import LedgerService
@@ -17,6 +18,8 @@ from services.statements import StatementService
 from services.tokens import TokenService
 from services.verification import VerificationService
 from services.web_sessions import WebSessionService
+from services.webhook_delivery import DeliveryWorker, Dispatcher, deliver_once
+from services.webhooks import WebhookService
 
 
 class Services:
@@ -36,3 +39,23 @@ class Services:
         self.verification = VerificationService(self.uow)
         self.overview = OverviewService(self.uow)
         self.demo = DemoSeeder(self.uow, settings)
+        self.events = EventService(self.uow)
+        self.webhooks = WebhookService(self.uow, settings)
+        self.dispatcher = Dispatcher(self.uow, settings)
+        self._worker: DeliveryWorker | None = None
+
+    def start_delivery_worker(self) -> DeliveryWorker:
+        """Start this process's webhook deliverer (run.py, in each server process; one delivers)."""
+        if self._worker is None:
+            self._worker = DeliveryWorker(self.dispatcher, self.settings.database_url)
+            self._worker.start()
+        return self._worker
+
+    def stop_delivery_worker(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
+            self._worker = None
+
+    def deliver_webhooks(self) -> int | None:
+        """One delivery pass now (``flask deliver-webhooks``); None if a running worker holds the lock."""
+        return deliver_once(self.dispatcher, self.settings.database_url)

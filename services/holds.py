@@ -31,7 +31,7 @@ from entities.ledger import EntryKind, JournalEntry, Movement
 from entities.money import check_amount_cents, format_cents
 from entities.text import clean_text
 from entities.users import Actor
-from services import idempotency
+from services import events, idempotency
 from services.accounts import load_visible, refuse_own
 from services.audit import deny, record
 from services.cards import load_card
@@ -92,6 +92,7 @@ class HoldService:
             uow.holds.add(hold)
             self.ledger.count(uow, actor, movement, day)
             self._audit(uow, actor, "hold.create", hold, card_id=card.id, merchant=merchant)
+            events.hold_changed(uow, "hold.created", hold)
             idempotency.remember(uow, actor.user_id, idem, hold)
             uow.commit()
         return hold
@@ -128,6 +129,7 @@ class HoldService:
             )
             uow.holds.add(hold)
             self._audit(uow, actor, "hold.create", hold, reason=reason)
+            events.hold_changed(uow, "hold.created", hold)
             uow.commit()
         return hold
 
@@ -165,6 +167,7 @@ class HoldService:
             entry = self.ledger.post(uow, actor, movement)
             hold.entry_id = entry.id
             self._audit(uow, actor, "hold.capture", hold, captured_cents=taken, entry_id=entry.id)
+            events.hold_changed(uow, "hold.captured", hold)
             idempotency.remember(uow, actor.user_id, idem, entry)
             uow.commit()
         return entry
@@ -179,6 +182,7 @@ class HoldService:
             if hold.is_card and hold.counted_day:
                 uow.daily_totals.give_back(ACCOUNT_OUT, account.id, hold.counted_day, hold.amount_cents)
             self._audit(uow, actor, "hold.void", hold)
+            events.hold_changed(uow, "hold.voided", hold)
             uow.commit()
         return hold
 

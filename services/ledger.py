@@ -25,7 +25,7 @@ from entities.ledger import EntryKind, EntryStatus, JournalEntry, Movement
 from entities.money import check_amount_cents
 from entities.text import clean_text
 from entities.users import Actor, Role
-from services import idempotency
+from services import events, idempotency
 from services.accounts import check_pin, load_visible, refuse_own
 from services.audit import deny, record
 
@@ -217,6 +217,7 @@ class LedgerService:
         uow.ledger.add(entry)
         self.count(uow, actor, movement)
         self._audit(uow, actor, movement, entry, None)
+        events.entry_written(uow, entry, _customer_ids(movement))
         return self._visible(actor, movement, entry)
 
     def refuse(self, uow, actor: Actor, idem, movement: Movement, error) -> None:
@@ -225,6 +226,7 @@ class LedgerService:
         entry = movement.declined(error)
         uow.ledger.add(entry)
         self._audit(uow, actor, movement, entry, error)
+        events.entry_written(uow, entry, _customer_ids(movement))
         error.extra["entry_id"] = entry.id
         idempotency.remember(uow, actor.user_id, idem, self._visible(actor, movement, entry), error)
         uow.commit()
@@ -330,6 +332,7 @@ def expire_due(uow, actor: Actor, account: Account) -> None:
             amount_cents=hold.amount_cents,
             observed_by=actor.user_id,
         )
+        events.hold_changed(uow, "hold.expired", hold)
     account.expired_held_cents = 0  # held_cents already left them out; now the stored total does too
 
 
@@ -341,6 +344,11 @@ def visible_to(actor: Actor, entry: JournalEntry, own_account_ids: set[int]) -> 
         return entry
     postings = [p if p.account_id in own_account_ids else replace(p, balance_after_cents=None) for p in entry.postings]
     return replace(entry, postings=postings)
+
+
+def _customer_ids(movement: Movement) -> list[int]:
+    """The customer accounts a movement touches (the ones whose owners see its event)."""
+    return [account.id for account in (movement.debit, movement.credit) if not account.is_system]
 
 
 def _accounts_of(uow, entry: JournalEntry) -> list[Account]:

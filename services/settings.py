@@ -22,5 +22,9 @@ class ServiceSettings:
     hold_expiry_seconds: int = 604800  # a card authorisation's life (SPEC section 13)
     daily_limit_cents: int | None = None  # new accounts' daily limit on money out (section 14)
     customer_deposit_daily_cents: int | None = None  # a customer's self-service cash in per UTC day
+    webhook_max_attempts: int = 8  # SPEC 16: attempts per event and hook before it is given up
+    webhook_retry_seconds: int = 10  # the first retry's delay; each next one doubles it
+    webhook_allow_private: bool = False  # deliver to loopback and private addresses (tests, local receivers)
+    webhook_allow_http: bool = True  # http:// URLs too (never in production)
     jwt_issuer: str = "corebank"
     jwt_audience: str = "corebank-api"

@@ -5,11 +5,13 @@ from app.api import (  # noqa: F401  (routes register on import)
     admin,
     auth,
     cards,
+    events,
     holds,
     me,
     openapi,
     statements,
     transactions,
+    webhooks,
 )
 from app.api.blueprint import bp
 

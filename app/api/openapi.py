@@ -15,6 +15,7 @@ REF = "#/components/schemas/{model}"
 _DESCRIPTIONS = {
     200: "OK",
     201: "Created",
+    202: "Accepted",
     204: "No Content",
     401: "Unauthorized",
     403: "Forbidden",

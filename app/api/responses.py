@@ -240,3 +240,61 @@ class Hold(BaseModel):
 
 HoldList = _page("HoldList", Hold)
 SCHEMAS.update({m.__name__: m for m in (Hold, HoldList)})
+
+
+# Events and webhooks (SPEC section 16).
+class Event(BaseModel):
+    id: int
+    type: str
+    created_at: str
+    data: dict[str, Any]  # the resource as the API represents it
+
+
+class EventList(BaseModel):
+    items: list[Event]
+    next_cursor: int | None  # the last item's id while a later event exists; ?after= it for the next page
+
+
+SCHEMAS.update({m.__name__: m for m in (Event, EventList)})
+
+
+class Webhook(BaseModel):
+    id: int
+    url: str
+    events: list[str]
+    description: str | None
+    created_at: str
+
+
+class WebhookCreated(Webhook):
+    secret: str  # whsec_…: shown in this answer only
+
+
+class WebhookList(BaseModel):
+    items: list[Webhook]
+    next_cursor: None
+
+
+class WebhookDelivery(BaseModel):
+    id: int
+    event_id: int
+    attempt: int
+    status_code: int | None
+    error: str | None
+    delivered_at: str
+    next_attempt_at: str | None  # the retry this attempt scheduled; null after a 2xx or the last attempt
+
+
+class WebhookDeliveryList(BaseModel):
+    items: list[WebhookDelivery]
+    next_cursor: int | None
+
+
+class Redelivery(BaseModel):
+    event_id: int
+    next_attempt_at: str
+
+
+SCHEMAS.update(
+    {m.__name__: m for m in (Webhook, WebhookCreated, WebhookList, WebhookDelivery, WebhookDeliveryList, Redelivery)}
+)

@@ -239,3 +239,21 @@ class HoldsQuery(Query):
 
 class StatementQuery(Query):
     format: Literal["json", "csv"] = "json"
+
+
+# Events and webhooks (SPEC section 16).
+class EventsQuery(Query):
+    after: Annotated[int, Field(ge=0, le=2**63 - 1, description="The previous page's next_cursor")] = 0
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    type: Annotated[str, Field(max_length=64, description="One event type")] | None = None
+
+
+class WebhookIn(Strict):
+    url: Annotated[str, Field(max_length=2048, description="https:// (http:// outside production); a public address")]
+    events: Annotated[list[str], Field(min_length=1, max_length=32, description='Event types, or ["*"]')]
+    description: Annotated[str, Field(max_length=200)] | None = None
+
+
+class DeliveriesQuery(Query):
+    after: Annotated[int, Field(ge=0, le=2**63 - 1, description="The previous page's next_cursor")] = 0
+    limit: Annotated[int, Field(ge=1, le=200)] = 50

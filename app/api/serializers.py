@@ -6,6 +6,7 @@ import csv
 import io
 
 from entities.clock import now_iso
+from entities.representation import account, card, entry, hold  # noqa: F401  (the API's own shapes)
 
 
 def user(u) -> dict:
@@ -16,64 +17,6 @@ def user(u) -> dict:
         "role": str(u.role),
         "status": u.status(now_iso()),
         "created_at": u.created_at,
-    }
-
-
-def account(a) -> dict:
-    return {
-        "id": a.id,
-        "number": a.number,
-        "type": str(a.type),
-        "currency": a.currency,
-        "balance_cents": a.balance_cents,
-        "available_cents": a.available_cents,
-        "held_cents": a.held_cents,
-        "daily_limit_cents": a.daily_limit_cents,
-        "status": str(a.status),
-        "pin_locked": a.pin_locked,
-        "owner_id": a.owner_id,
-        "created_at": a.created_at,
-    }
-
-
-def entry(e, balance_of: int | None = None) -> dict:
-    body = {
-        "id": e.id,
-        "kind": str(e.kind),
-        "status": str(e.status),
-        "amount_cents": e.amount_cents,
-        "currency": e.currency,
-        "memo": e.memo,
-        "decline_reason": e.decline_reason,
-        "reverses_entry_id": e.reverses_entry_id,
-        "hold_id": e.hold_id,
-        "created_at": e.created_at,
-        "postings": [
-            {"account_id": p.account_id, "amount_cents": p.amount_cents, "balance_after_cents": p.balance_after_cents}
-            for p in e.postings
-        ],
-    }
-    if balance_of is not None:
-        body["balance_after_cents"] = next(
-            (p.balance_after_cents for p in e.postings if p.account_id == balance_of), None
-        )
-    return body
-
-
-def hold(h) -> dict:
-    return {
-        "id": h.id,
-        "account_id": h.account_id,
-        "card_id": h.card_id,
-        "kind": str(h.kind),
-        "amount_cents": h.amount_cents,
-        "captured_cents": h.captured_cents,
-        "status": str(h.status),
-        "merchant": h.merchant,
-        "reason": h.reason,
-        "expires_at": h.expires_at,
-        "created_at": h.created_at,
-        "entry_id": h.entry_id,
     }
 
 
@@ -130,18 +73,6 @@ def page(items: list, next_cursor: str | None) -> dict:
 
 
 # Cards and statements (SPEC sections 5 and 6).
-def card(c) -> dict:
-    """A card as every read shows it: the last four digits only."""
-    return {
-        "id": c.id,
-        "account_id": c.account_id,
-        "pan_last4": c.pan_last4,
-        "masked_pan": c.masked_pan,
-        "expiry_month": c.expiry_month,
-        "expiry_year": c.expiry_year,
-        "status": str(c.status),
-        "created_at": c.created_at,
-    }
 
 
 def issued_card(issued) -> dict:
@@ -214,3 +145,25 @@ def _csv_text(value: str | None) -> str:
     # = + - @ would run as a formula in a spreadsheet, so it is quoted with a leading apostrophe.
     text = value or ""
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# Events and webhooks (SPEC section 16).
+def event(e) -> dict:
+    return e.representation()
+
+
+def webhook(w, with_secret: bool = False) -> dict:
+    body = {"id": w.id, "url": w.url, "events": w.events, "description": w.description, "created_at": w.created_at}
+    return {**body, "secret": w.secret} if with_secret else body
+
+
+def delivery(d) -> dict:
+    return {
+        "id": d.id,
+        "event_id": d.event_id,
+        "attempt": d.attempt,
+        "status_code": d.status_code,
+        "error": d.error,
+        "delivered_at": d.delivered_at,
+        "next_attempt_at": d.next_attempt_at,
+    }

@@ -159,6 +159,7 @@ def translate(exc: psycopg.Error) -> Exception:
 class PostgresBackend:
     name = "postgresql"
     defers_system_balances = True  # folded by the sealer: no lock every cash movement queues on
+    numbers_events_later = True  # the sealer gives events their ids in commit order (SPEC 16)
     # Row locks of a movement: NO KEY UPDATE (no key changes), so the foreign-key checks of other
     # transactions inserting postings for the same account (KEY SHARE) never wait on them.
     for_update = " FOR NO KEY UPDATE"

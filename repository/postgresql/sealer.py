@@ -8,7 +8,8 @@ and card payment in a currency queues on.
 The chain takes every committed record not chained yet (``hash IS NULL``, a partial index), so a
 transaction that commits late is chained after what is already sealed: never skipped, never
 forked (one sealer at a time, each link naming the one before). Verification reports the unsealed
-tail (SPEC 17: a record left unchained for a minute fails it).
+tail (SPEC 17: a record left unchained for a minute fails it). Events (SPEC 16) are numbered the
+same way: each committed event not numbered yet gets the next id after the largest so far.
 
 The fold needs more: a system posting's balance after must follow the order in which the
 postings are folded, and verification reads the last one by (txid, id). So a posting is folded
@@ -62,7 +63,7 @@ def seal(conn, audit_key: bytes, *, wait: bool = False) -> int:
             return 0
         done, deadline = 0, time.monotonic() + WAIT_LIMIT_S
         while True:
-            step = _chain(conn, audit_key) + _fold(conn)
+            step = _chain(conn, audit_key) + _fold(conn) + _number_events(conn)
             done += step
             if step:
                 continue
@@ -80,8 +81,9 @@ def _left_before(conn, target) -> bool:
     """Whether a row of a transaction older than ``target`` still waits (committed, below no horizon yet)."""
     return conn.execute(
         "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL AND txid < ?)"
-        " OR EXISTS (SELECT 1 FROM postings WHERE balance_after_cents IS NULL AND txid < ?)",
-        (target, target),
+        " OR EXISTS (SELECT 1 FROM postings WHERE balance_after_cents IS NULL AND txid < ?)"
+        " OR EXISTS (SELECT 1 FROM events WHERE seq IS NULL AND txid < ?)",
+        (target, target, target),
     ).fetchone()[0]
 
 
@@ -100,6 +102,15 @@ def _chain(conn, key: bytes) -> int:
         previous = record.hash
     conn.executemany("UPDATE audit_log SET prev_hash = ?, hash = ?, chain_seq = ? WHERE id = ?", links)
     return len(links)
+
+
+def _number_events(conn) -> int:
+    """Give committed events their public ids (SPEC 16), after the largest given so far: an event
+    whose transaction commits late is numbered late, so a reader paging by id never skips it."""
+    last = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0]
+    rows = conn.tuples("SELECT id FROM events WHERE seq IS NULL ORDER BY txid, id LIMIT ?", (BATCH,))
+    conn.executemany("UPDATE events SET seq = ? WHERE id = ?", [(last + i, row[0]) for i, row in enumerate(rows, 1)])
+    return len(rows)
 
 
 def _horizon(conn):

@@ -1,0 +1,97 @@
+"""Webhooks (SPEC section 16), the admin's side: register, list, delete, deliveries, send again.
+Delivery itself is services/webhook_delivery.py."""
+
+from __future__ import annotations
+
+from entities import valid_id
+from entities.clock import now_iso
+from entities.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
+from entities.text import clean_text
+from entities.users import Actor
+from entities.webhooks import Job, Webhook, check_event_types, new_secret
+from services.audit import deny, record
+from services.webhook_targets import RefusedTarget, check_target
+
+MAX_DESCRIPTION = 200
+MAX_DELIVERIES_PAGE = 200
+
+
+class WebhookService:
+    def __init__(self, uow_factory, settings):
+        self.uow = uow_factory
+        self.settings = settings
+
+    def register(self, actor: Actor, url, events, description=None) -> Webhook:
+        """Admin: subscribe ``url`` to ``events`` (types, or ["*"]) from now on. The URL must be a
+        public https:// one (see webhook_targets). The answer carries the secret, shown only here."""
+        self._admin_only(actor, "webhook.create", None)
+        found = FieldErrors()
+        found.check(self._target, url)
+        found.check(check_event_types, events)
+        description = found.check(clean_text, description, "description", MAX_DESCRIPTION, required=False)
+        found.raise_any()
+        with self.uow() as uow:
+            hook = Webhook(
+                id=None,
+                url=url,
+                events=list(events),
+                description=description,
+                created_at=now_iso(),
+                secret=new_secret(),
+                created_by=actor.user_id,
+            )
+            uow.webhooks.add(hook)
+            record(uow, actor, "webhook.create", "success", "webhook", hook.id, url=url, events=hook.events)
+            uow.commit()
+        return hook
+
+    def _target(self, url) -> None:
+        try:
+            check_target(
+                url, allow_private=self.settings.webhook_allow_private, allow_http=self.settings.webhook_allow_http
+            )
+        except RefusedTarget as refused:
+            raise ValidationFailed(errors=[{"field": "url", "message": str(refused)}]) from None
+
+    def list(self, actor: Actor) -> list[Webhook]:
+        self._admin_only(actor, "webhook.list", None)
+        with self.uow(write=False) as uow:
+            return uow.webhooks.live()
+
+    def delete(self, actor: Actor, hook_id) -> None:
+        """Admin: stop the hook; nothing more is sent to it (its queued deliveries included)."""
+        self._admin_only(actor, "webhook.delete", hook_id)
+        with self.uow() as uow:
+            if not valid_id(hook_id) or not uow.webhooks.delete(hook_id, now_iso()):
+                raise NotFound()
+            record(uow, actor, "webhook.delete", "success", "webhook", hook_id)
+            uow.commit()
+
+    def deliveries(self, actor: Actor, hook_id, *, after: int | None = None, limit: int = 50):
+        """Admin: the hook's delivery attempts, oldest first. Returns (deliveries, next_cursor)."""
+        self._admin_only(actor, "webhook.deliveries", hook_id)
+        with self.uow(write=False) as uow:
+            if not valid_id(hook_id) or uow.webhooks.get(hook_id) is None:
+                raise NotFound()
+            found = uow.webhooks.deliveries(hook_id, after, limit + 1)
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)
+
+    def redeliver(self, actor: Actor, hook_id, delivery_id) -> Job:
+        """Admin: send the event of that delivery again, now, with a fresh set of attempts."""
+        self._admin_only(actor, "webhook.redeliver", hook_id)
+        with self.uow() as uow:
+            if not (valid_id(hook_id) and valid_id(delivery_id)) or uow.webhooks.get(hook_id) is None:
+                raise NotFound()
+            job = uow.webhooks.requeue(hook_id, delivery_id, self.settings.webhook_max_attempts, now_iso())
+            if job is None:
+                raise NotFound()
+            record(uow, actor, "webhook.redeliver", "success", "webhook", hook_id, event_id=job.event_id)
+            uow.commit()
+        return job
+
+    def _admin_only(self, actor: Actor, action: str, resource_id) -> None:
+        """Webhooks are an admin's: anyone else is audited and refused (403)."""
+        if not actor.is_admin:
+            with self.uow() as uow:
+                deny(uow, actor, action, "webhook", resource_id, error=Forbidden)
