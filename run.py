@@ -1,8 +1,9 @@
 """Serve create_app() with a production WSGI server (never the Flask debug server): gunicorn's gthread
 workers (the default) or granian (SERVER=granian: measured faster on Corebank's transfer path, kept
 opt-in until an unexplained loss seen twice in its shutdown test is understood: see README). Both
-stop gracefully on SIGTERM (in-flight requests finish, at most 10 s), replace a worker that dies, and kill one silent for WORKER_TIMEOUT seconds (gunicorn's own timeout; for granian,
-``Heartbeats`` below)."""
+stop gracefully on SIGTERM (in-flight requests finish, at most 10 s), replace a worker that dies, and
+kill one silent for WORKER_TIMEOUT seconds (gunicorn's own timeout; for granian, ``Heartbeats``
+below)."""
 
 from __future__ import annotations
 
