@@ -55,11 +55,10 @@ class OverviewService:
             ]
         return Overview(accounts, activity[:recent], currency, series)
 
-
     def describe(self, actor: Actor, account_id: int, items) -> dict[int, LineName]:
         """Each line's description in words, by entry id, as the caller sees the account (SPEC 10)."""
         with self.uow(write=False) as uow:
-            account = load_visible(uow, actor, account_id, "history")
+            account = load_visible(uow, actor, account_id, "history.read")
             namer = LineNamer(uow, account, actor.user_id)
             return {item.entry_id: namer.name(item) for item in items}
 

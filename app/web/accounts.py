@@ -65,6 +65,7 @@ def _history(account_id: int, filters: dict):
     reversed_ids = services().ledger.reversed_among(actor, [i.entry_id for i in items]) if actor.is_staff else set()
     return {
         "items": items,
+        "names": services().overview.describe(actor, account_id, items),
         "next_cursor": next_cursor,
         "filters": filters,
         "can_reverse": actor.is_staff,

@@ -42,6 +42,9 @@ def index():
     months = services().statements.months(actor, account.id) if account else []
     if statement is not None and statement.month not in months:  # a month before the account's opening
         months = sorted([*months, statement.month], key=lambda m: (m.year, m.month), reverse=True)
+    names = {}
+    if statement is not None:
+        names = services().overview.describe(actor, account.id, [*statement.lines, *statement.declined])
     return render(
         "pages/statements/index.html",
         "partials/statements/_index.html",
@@ -52,6 +55,7 @@ def index():
         month=month,
         form=form,
         statement=statement,
+        names=names,
         month_label=_label(statement.month) if statement else month,
     )
 

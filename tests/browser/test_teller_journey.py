@@ -73,7 +73,7 @@ def test_teller_journey(visitor, live_server):
     page.locator("#customer-panel").get_by_role("link", name=checking.number).click()
     expect(page.get_by_role("link", name="Back to the customer")).to_be_visible()
     me.mark_document()
-    expect(page.locator("#history-rows tr").first).to_contain_text("Withdrawal")
+    expect(page.locator("#history-rows tr").first).to_contain_text("Cash withdrawal")
     payout = page.locator("#history-rows details").first  # the newest line's action: the payout
     payout.locator("summary").click()
     payout.get_by_label("Reason (optional)").fill("Paid out twice by mistake")
