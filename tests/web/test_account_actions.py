@@ -142,7 +142,9 @@ def test_closing_with_money_left_without_javascript_shows_the_page_with_the_mess
     assert response.status_code == 409
     body = response.get_data(as_text=True)
     assert body.startswith("<!doctype html>")
-    assert '<details class="confirm" open>' in body  # the refused confirmation stays open
+    assert (
+        '<details class="action" name="account-action" id="action-close" open>' in body
+    )  # the refused form stays open
     assert "Move or withdraw the money first." in body
     assert _status(web, account.id) == "active"
 
@@ -323,3 +325,19 @@ def test_the_new_forms_refuse_a_post_without_the_csrf_token(web, deposited, htmx
         response = web.post(path, data, token=False, htmx=htmx)
         assert response.status_code == 403, path
     assert web.snapshot() == before
+
+
+def test_the_account_page_folds_its_actions_and_calls_the_customer_deposit_simulated_cash(web, client, alice):
+    account = alice["account"]
+    body = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert body.index('id="account-balance"') < body.index('id="action-deposit"') < body.index('id="history-rows"')
+    for action in ("deposit", "withdraw", "pin", "close"):
+        assert f'<details class="action" name="account-action" id="action-{action}">' in body  # closed
+    assert "Deposit simulated cash" in body and "No real money moves." in body
+
+
+def test_a_refused_deposit_without_javascript_comes_back_with_its_form_open(web, alice):
+    account = alice["account"]
+    response = web.post(f"/accounts/{account.id}/deposit", {"amount": "0"})
+    assert response.status_code == 422
+    assert '<details class="action" name="account-action" id="action-deposit" open>' in response.get_data(as_text=True)
