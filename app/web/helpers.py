@@ -12,7 +12,7 @@ from flask import Response, current_app, flash, g, make_response, redirect, rend
 from app.auth import principal_or_none
 from app.errors import status_of
 from entities.errors import DomainError, ValidationFailed
-from entities.money import parse_decimal_amount
+from entities.money import format_cents, parse_decimal_amount
 from services.idempotency import IdempotentRequest, Replayed, fingerprint, without_secrets
 
 # Errors that are not about the submitted form: the central handler answers them (page, toast, redirect).
@@ -107,27 +107,43 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return default if parts.scheme or parts.netloc else url
 
 
-def form_state(error: DomainError | None = None, fields: dict | None = None) -> dict:
+def available_cents(account) -> int:
+    """What the account can spend now: its available balance where holds exist (SPEC 13), else its balance."""
+    available = getattr(account, "available_cents", None)
+    return account.balance_cents if available is None else available
+
+
+def _friendly(error: DomainError, account=None) -> str:
+    if error.code == "insufficient_funds" and account is not None:
+        available = format_cents(available_cents(account), account.currency)
+        return f"Not enough money in the account: {available} is available."
+    if error.code == "invalid_pin":
+        return error.detail  # the detail counts the attempts left
+    return FRIENDLY.get(error.code, error.detail)
+
+
+def form_state(error: DomainError | None = None, fields: dict | None = None, account=None) -> dict:
     """What a form partial shows: the submitted values (never secrets) and errors per field.
-    ``fields`` names this form's field for an error code where it differs (e.g. "current_pin")."""
+    ``fields`` names this form's field for an error code where it differs (e.g. "current_pin");
+    ``account``, the account money would leave, lets "not enough money" say how much is available."""
     values = {k: v for k, v in request.form.items() if k not in SECRET_FIELDS}
     if error is None:
         return {"values": values, "errors": {}, "message": None}
     errors = {e["field"]: e["message"] for e in error.errors if isinstance(e, dict) and "field" in e}
     field = (fields or {}).get(error.code) or FIELD_BY_CODE.get(error.code)
-    if field:  # the message belongs next to that field; the wrong-PIN detail counts the attempts left
-        errors.setdefault(
-            field, error.detail if error.code == "invalid_pin" else FRIENDLY.get(error.code, error.detail)
-        )
+    if field:  # the message belongs next to that field
+        errors.setdefault(field, _friendly(error, account))
         return {"values": values, "errors": errors, "message": None}
-    return {"values": values, "errors": errors, "message": FRIENDLY.get(error.code, error.detail)}
+    return {"values": values, "errors": errors, "message": _friendly(error, account)}
 
 
 def form_failed(error: DomainError, name: str, partial: str, page_view, fields=None, **context) -> Response:
-    """Re-render the failed form next to its errors: the partial for HTMX, the whole page otherwise."""
+    """Re-render the failed form next to its errors: the partial for HTMX, the whole page otherwise.
+    The money's source account, if the context names one (``account`` or ``source``), lets a
+    refusal for lack of money say what is available."""
     if error.code in NOT_FORM_ERRORS:
         raise error
-    state = form_state(error, fields)
+    state = form_state(error, fields, context.get("source") or context.get("account"))
     status = status_of(error)
     if is_htmx():
         return fragment(partial, status, form=state, **context)

@@ -131,8 +131,16 @@ def cash(user_id: int):
             result = ledger.deposit(actor, account_id, amount_cents, memo, idempotent_form())
         entry = settled(result)
     except DomainError as error:
+        context = _customer(user_id)
+        chosen = request.form.get("account_id")
+        source = next((a for a in context["accounts"] if str(a.id) == chosen), None) if withdrawing else None
         return form_failed(
-            error, "cash", "partials/teller/_cash_form.html", lambda **kw: _desk(user_id, **kw), **_customer(user_id)
+            error,
+            "cash",
+            "partials/teller/_cash_form.html",
+            lambda **kw: _desk(user_id, **kw),
+            source=source,
+            **context,
         )
     if entry is None:
         message = "That form was already submitted; nothing was moved twice."

@@ -207,4 +207,4 @@ def test_insufficient_funds_at_confirmation_is_shown_above_the_summary(web, alic
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Check and confirm" in body
-    assert "There is not enough money in the account." in body
+    assert "Not enough money in the account: $1,234.50 is available." in body

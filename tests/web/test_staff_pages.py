@@ -211,3 +211,15 @@ def test_admin_runs_the_verification_report(web, client):
     body = response.get_data(as_text=True)
     assert "All checks passed" in body
     assert "Audit chain intact" in body
+
+
+def test_a_teller_payout_over_the_balance_says_what_is_available(web, client):
+    customer = web.user("Grace Hopper")
+    account = web.account(customer)
+    web.staff("teller")
+    path = f"/teller/customers/{customer.id}/cash"
+    web.post(path, {"account_id": account.id, "amount": "60.00", "op": "deposit"}, htmx=True)
+    payout = web.post(path, {"account_id": account.id, "amount": "99.00", "pin": "1234", "op": "withdraw"}, htmx=True)
+    assert payout.status_code == 422
+    assert "Not enough money in the account: $60.00 is available." in payout.get_data(as_text=True)
+    assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", account.id) == [(6_000,)]
