@@ -7,7 +7,7 @@ from flask import Blueprint, flash, redirect, request, session, url_for
 from app.auth import current_actor, principal_or_none, services
 from app.extensions import limiter
 from app.ratelimit import ip_key, limit_from, login_limits
-from app.web.helpers import form_failed, redirect_to, render, safe_next
+from app.web.helpers import current_user, form_failed, landing_for, redirect_to, render, safe_next
 from app.web.session_cookie import forget_session_cookie, set_session_cookie
 from entities.errors import DomainError
 
@@ -23,7 +23,7 @@ def _login_page(forms=None, status=200):
 @bp.get("/login")
 def login():
     if principal_or_none() is not None:
-        return redirect(url_for("dashboard.index"), 303)
+        return redirect(landing_for(current_user()), 303)
     return _login_page()
 
 
@@ -43,7 +43,7 @@ def login_submit():
         )
     cookie = services().web_sessions.start(actor, user)
     session.pop("csrf_token", None)  # a fresh CSRF secret for the new login
-    response = redirect_to(safe_next(request.form.get("next")))
+    response = redirect_to(safe_next(request.form.get("next"), default=landing_for(user)))
     set_session_cookie(response, cookie)
     return response
 
@@ -56,7 +56,7 @@ def _register_page(forms=None, status=200):
 @bp.get("/register")
 def register():
     if principal_or_none() is not None:
-        return redirect(url_for("dashboard.index"), 303)
+        return redirect(landing_for(current_user()), 303)
     return _register_page()
 
 

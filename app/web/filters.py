@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
-from app.web.helpers import current_user, new_idempotency_key, user_timezone
+from app.web.helpers import current_user, landing_for, new_idempotency_key, user_timezone
 from entities.clock import now_iso, parse_iso
 from entities.money import format_cents
 
@@ -107,6 +107,7 @@ def init_app(app) -> None:
         account_choices=account_choices,
         user_status=user_status,
         now_local=now_local,
+        landing_for=landing_for,
     )
 
     @app.context_processor

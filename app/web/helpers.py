@@ -58,6 +58,12 @@ def current_user():
     return getattr(principal, "user", None)
 
 
+def landing_for(user) -> str:
+    """Where a person lands after login (SPEC 10): staff where they work, a customer on the dashboard."""
+    role = str(getattr(user, "role", ""))
+    return {"admin": "/admin", "teller": "/teller"}.get(role, "/")
+
+
 def render(page: str, partial: str, status: int = 200, **context) -> Response:
     """The full page for a normal request, its partial (which the page includes) for HTMX."""
     return make_response(render_template(partial if is_htmx() else page, **context), status)

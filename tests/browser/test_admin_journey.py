@@ -42,7 +42,7 @@ def test_admin_unlocks_a_user_locked_by_five_failed_logins(visitor, live_server)
 
     # Dave logs in
     dave_browser.login(dave.email, PASSWORD)
-    expect(page).to_have_url(live_server.url + "/")
+    expect(page).to_have_url(live_server.url + "/")  # a customer lands on the dashboard
     expect(page.get_by_role("heading", name="Hello, Dave Grohl")).to_be_visible()
 
     assert me.watch.unexpected() == []
