@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render
+from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render, required_reason
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import DomainError, ValidationFailed
 from entities.users import Role
@@ -51,7 +51,10 @@ def _row(user, message: str):
 def set_role(user_id: int):
     return _user_action(
         user_id,
-        lambda actor: services().admin.set_role(actor, user_id, request.form.get("role", "")),
+        "role",
+        lambda actor: services().admin.set_role(
+            actor, user_id, request.form.get("role", ""), required_reason(_is_admin(actor))
+        ),
         lambda user: f"{user.full_name} is now {user.role}. Their sessions were signed out.",
     )
 
@@ -60,19 +63,26 @@ def set_role(user_id: int):
 def lock_user(user_id: int):
     return _user_action(
         user_id,
-        lambda actor: services().admin.lock(actor, user_id),
+        "lock",
+        lambda actor: services().admin.lock(actor, user_id, required_reason(_is_admin(actor))),
         lambda user: f"{user.full_name} is locked and signed out everywhere.",
     )
 
 
-def _user_action(user_id: int, change, message):
-    """One admin change to a user's row; a refusal re-renders the row with the error."""
+def _is_admin(actor) -> bool:
+    return actor.role == Role.ADMIN
+
+
+def _user_action(user_id: int, name: str, change, message):
+    """One admin change to a user's row; a refusal re-renders the row with that form open and its error."""
     actor = require_actor()
     try:
         user = change(actor)
     except DomainError as error:
         target = services().admin.get_user(actor, user_id)
-        return form_failed(error, "role", "partials/admin/_user_row.html", _page, user=target, roles=ROLES)
+        return form_failed(
+            error, name, "partials/admin/_user_row.html", _page, user=target, roles=ROLES, open_form=name
+        )
     return _row(user, message(user))
 
 

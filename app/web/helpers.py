@@ -193,6 +193,19 @@ def free_text(name: str) -> str | None:
     return request.form.get(name) or None
 
 
+def required_reason(may_act: bool = True) -> str:
+    """The reason a consequential staff action asks for (SPEC 10: reverse, lock, freeze, role change),
+    as sent; the service applies the text rule and writes it into the audit record. Someone who may
+    not act at all (``may_act`` false) is not told to give a reason: the service refuses them (403)."""
+    reason = request.form.get("reason", "")
+    if may_act and not reason.strip():
+        raise ValidationFailed(
+            "Say why: the audit log keeps the reason.",
+            errors=[{"field": "reason", "message": "say why: the audit log keeps the reason"}],
+        )
+    return reason
+
+
 def new_idempotency_key() -> str:
     return secrets.token_urlsafe(16)
 

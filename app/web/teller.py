@@ -8,6 +8,7 @@ from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.dashboard import ACCOUNT_TYPES
 from app.web.helpers import (
+    action_failed,
     done,
     form_failed,
     form_int,
@@ -17,9 +18,10 @@ from app.web.helpers import (
     is_htmx,
     parse_amount,
     render,
+    required_reason,
     settled,
 )
-from entities.errors import DomainError
+from entities.errors import DomainError, ValidationFailed
 from entities.money import format_cents
 
 bp = Blueprint("teller", __name__)
@@ -162,9 +164,19 @@ def unlock_customer(user_id: int):
     return done(f"{user.full_name} can log in again.", url_for("teller.customer", user_id=user_id), events=CHANGED)
 
 
-def _account_action(name: str, message: str):
+def _account_action(name: str, message: str, needs_reason: bool = False):
     def view(account_id: int):
-        account = getattr(services().accounts, name)(require_actor(), account_id)
+        change = getattr(services().accounts, name)
+        try:
+            actor = require_actor()
+            account = (
+                change(actor, account_id, required_reason(actor.is_staff))
+                if needs_reason
+                else change(actor, account_id)
+            )
+        except ValidationFailed as error:
+            owner_id = services().accounts.get(require_actor(), account_id).owner_id
+            return action_failed(error, name, lambda **kw: _desk(owner_id, **kw))
         return done(
             message.format(number=account.number),
             url_for("teller.customer", user_id=account.owner_id),
@@ -175,6 +187,6 @@ def _account_action(name: str, message: str):
     bp.add_url_rule(f"/teller/accounts/<int:account_id>/{name}", view_func=view, methods=["POST"])
 
 
-_account_action("freeze", "Account {number} is frozen.")
+_account_action("freeze", "Account {number} is frozen.", needs_reason=True)
 _account_action("unfreeze", "Account {number} is active again.")
 _account_action("unlock", "The PIN lock on account {number} is lifted.")

@@ -53,16 +53,31 @@ def test_admin_unlocks_a_user_locked_by_five_failed_logins(visitor, live_server)
 def test_admin_pages_users_roles_audit_and_verification(visitor, live_server):
     customer = live_server.user("Eve Customer")
     live_server.account(customer, 12_345)
+    live_server.user("Lou Locked")
     admin = live_server.user("Ada Admin", role="admin")
     me = visitor("admin-pages")
     page = me.page
     me.login(admin.email)
 
     me.goto("/admin")
+    # A role change asks for confirmation and a reason; the admin's own row offers no selector
+    expect(page.locator(f"#user-{admin.id} select")).to_have_count(0)
     row = page.locator("tr", has_text="Eve Customer")
-    row.get_by_label("Role of Eve Customer").select_option("teller")
-    row.get_by_role("button", name="Change role").click()
+    row.locator("summary", has_text="Change").click()
+    row.get_by_label("New role").select_option("teller")
+    row.get_by_role("button", name="Change role of Eve Customer").click()
+    expect(row.get_by_label("Reason for the role change")).to_be_focused()  # required: nothing was sent
+    row.get_by_label("Reason for the role change").fill("Joined the Main Street branch")
+    me.shoot("admin-role-confirm")
+    row.get_by_role("button", name="Change role of Eve Customer").click()
     expect(page.locator("#toasts")).to_contain_text("Eve Customer is now teller.")
+
+    # Lock the same way
+    lou = page.locator("tr", has_text="Lou Locked")
+    lou.locator("summary.button-danger").click()
+    lou.get_by_label("Reason for locking").fill("Account takeover suspected")
+    lou.get_by_role("button", name="Lock Lou Locked").click()
+    expect(page.locator("#toasts")).to_contain_text("Lou Locked is locked and signed out everywhere.")
     page.get_by_role("button", name="Run verification").click()
     expect(page.locator("#verification")).to_contain_text("All checks passed")
     me.shoot("admin")
@@ -72,6 +87,7 @@ def test_admin_pages_users_roles_audit_and_verification(visitor, live_server):
     page.get_by_role("button", name="Apply filters").click()
     expect(page.locator("#audit-rows tr")).to_have_count(1)
     expect(page.locator("#audit-rows")).to_contain_text("user.role")
+    expect(page.locator("#audit-rows")).to_contain_text("Joined the Main Street branch")  # the audit keeps the reason
     me.shoot("audit")
 
     assert me.watch.unexpected() == []

@@ -62,11 +62,21 @@ def test_teller_journey(visitor, live_server):
     expect(page.locator("#customer-panel")).to_contain_text("$250.00")
 
     # Freeze and unfreeze
-    page.get_by_role("button", name=f"Freeze account {checking.number}").click()
-    expect(page.locator("#customer-panel")).to_contain_text("Frozen")
+    # Freeze asks for confirmation and a reason: the form does not go without one
+    panel = page.locator("#customer-panel")
+    panel.locator("summary", has_text=checking.number).click()
+    panel.get_by_role("button", name=f"Freeze account {checking.number}").click()
+    expect(
+        panel.get_by_label(f"Reason for freezing ···{checking.number[-4:]}")
+    ).to_be_focused()  # the browser asks for it
+    expect(panel).not_to_contain_text("Frozen")
+    me.shoot("customer-freeze-confirm")
+    panel.get_by_label(f"Reason for freezing ···{checking.number[-4:]}").fill("Customer reported a stolen card")
+    panel.get_by_role("button", name=f"Freeze account {checking.number}").click()
+    expect(panel).to_contain_text("Frozen")
     me.shoot("customer-frozen")
     page.get_by_role("button", name=f"Unfreeze account {checking.number}").click()
-    expect(page.get_by_role("button", name=f"Freeze account {checking.number}")).to_be_visible()
+    expect(panel.locator("summary", has_text=checking.number)).to_be_visible()
     assert me.same_document()
 
     # Reverse the $50.00 payout from the account's history: balance and history refresh in place
@@ -76,7 +86,7 @@ def test_teller_journey(visitor, live_server):
     expect(page.locator("#history-rows tr").first).to_contain_text("Cash withdrawal")
     payout = page.locator("#history-rows details").first  # the newest line's action: the payout
     payout.locator("summary").click()
-    payout.get_by_label("Reason (optional)").fill("Paid out twice by mistake")
+    payout.get_by_label("Reason").fill("Paid out twice by mistake")
     me.shoot("account-reverse")
     payout.get_by_role("button", name="Reverse entry").click()
     expect(page.locator("#toasts")).to_contain_text("$50.00 moved back")

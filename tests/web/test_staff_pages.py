@@ -116,7 +116,7 @@ def test_teller_freezes_and_unfreezes_an_account(web, client):
     customer = web.user("Grace Hopper")
     account = web.account(customer)
     web.staff("teller")
-    assert web.post(f"/teller/accounts/{account.id}/freeze").status_code == 303
+    assert web.post(f"/teller/accounts/{account.id}/freeze", {"reason": "Card fraud reported"}).status_code == 303
     assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("frozen",)]
     assert web.post(f"/teller/accounts/{account.id}/unfreeze", htmx=True).status_code == 200
     assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("active",)]
@@ -164,7 +164,9 @@ def test_admin_unlock_page_lists_locked_users_and_accounts_and_unlocks_a_row(web
 def test_admin_changes_a_role_and_the_row_is_swapped(web, client):
     customer = web.user("Future Teller")
     web.staff("admin")
-    response = web.post(f"/admin/users/{customer.id}/role", {"role": "teller"}, htmx=True)
+    response = web.post(
+        f"/admin/users/{customer.id}/role", {"role": "teller", "reason": "Joined the branch"}, htmx=True
+    )
     assert response.status_code == 200
     assert response.get_data(as_text=True).lstrip().startswith(f'<tr id="user-{customer.id}"')
     assert web.sql("SELECT role FROM users WHERE id = ?", customer.id) == [("teller",)]
@@ -172,7 +174,7 @@ def test_admin_changes_a_role_and_the_row_is_swapped(web, client):
 
 def test_admin_cannot_change_their_own_role_and_sees_why(web, client):
     admin = web.staff("admin")
-    response = web.post(f"/admin/users/{admin.id}/role", {"role": "customer"}, htmx=True)
+    response = web.post(f"/admin/users/{admin.id}/role", {"role": "customer", "reason": "Left the branch"}, htmx=True)
     assert response.status_code == 403
     assert "Nobody changes their own role" in response.get_data(as_text=True)
 
