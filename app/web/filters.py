@@ -73,6 +73,11 @@ def account_choices(accounts) -> list[tuple[int, str]]:
     ]
 
 
+def own_targets(accounts) -> list[tuple[str, str]]:
+    """<option>s for "to one of your accounts": by number, "Savings ···1234"."""
+    return [(a.number, f"{humanize(a.type)} ···{a.number[-4:]}") for a in accounts]
+
+
 def now_local() -> str:
     return localtime(now_iso())
 
@@ -105,6 +110,7 @@ def init_app(app) -> None:
         csrf_field=csrf_field,
         idempotency_field=idempotency_field,
         account_choices=account_choices,
+        own_targets=own_targets,
         user_status=user_status,
         now_local=now_local,
         landing_for=landing_for,
