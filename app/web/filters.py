@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime
 
 from markupsafe import Markup
 
-from app.web.helpers import current_user, landing_for, new_idempotency_key, user_timezone
+from app.web.helpers import current_user, landing_for, new_idempotency_key, user_zone
 from entities.clock import now_iso, parse_iso
 from entities.money import format_cents
 
@@ -17,19 +16,12 @@ def money(cents, currency: str = "USD") -> str:
     return "" if cents is None else format_cents(int(cents), currency or "USD")
 
 
-def _zone() -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user_timezone())
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def localtime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
     """An ISO 8601 UTC time in the user's time zone (User.timezone, default UTC)."""
     if not value:
         return ""
     moment = value if isinstance(value, datetime) else parse_iso(value)
-    return moment.astimezone(_zone()).strftime(fmt)
+    return moment.astimezone(user_zone()).strftime(fmt)
 
 
 def datetime_attr(value) -> str:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
+import zoneinfo
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request
 
 from app.auth import principal_or_none
 from app.errors import status_of
+from entities.clock import parse_iso, utcnow
 from entities.errors import DomainError, ValidationFailed
 from entities.money import format_cents, parse_decimal_amount
 from services.idempotency import IdempotentRequest, Replayed, fingerprint, without_secrets
@@ -28,8 +31,7 @@ FIELD_BY_CODE = {
 FRIENDLY = {
     "validation_error": "Please correct the fields marked below.",
     "invalid_credentials": "Wrong email or password.",
-    "user_locked": "This sign-in is locked after too many failed attempts. "
-    "Try again later, or ask a teller to unlock it.",
+    "user_locked": "This sign-in is locked by the bank. A teller or an admin can unlock it.",
     "account_locked": "This account is locked after three wrong PINs. A teller can unlock it.",
     "insufficient_funds": "There is not enough money in the account.",
     "account_unavailable": "This account is frozen or closed.",
@@ -119,12 +121,26 @@ def available_cents(account) -> int:
     return account.balance_cents if available is None else available
 
 
+def lock_message(locked_until: str) -> str:
+    """A login lock in words: when it ends (in the user's zone, UTC before login) and who can lift it."""
+    until = parse_iso(locked_until)
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    when = until.astimezone(user_zone()).strftime("%H:%M %Z")
+    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return (
+        f"Too many wrong passwords: this sign-in is locked until {when} (in {wait}). "
+        "Try again then, or ask a teller to unlock it sooner."
+    )
+
+
 def _friendly(error: DomainError, account=None) -> str:
     if error.code == "insufficient_funds" and account is not None:
         available = format_cents(available_cents(account), account.currency)
         return f"Not enough money in the account: {available} is available."
     if error.code == "invalid_pin":
         return error.detail  # the detail counts the attempts left
+    if error.code == "user_locked" and error.extra.get("locked_until"):
+        return lock_message(error.extra["locked_until"])
     return FRIENDLY.get(error.code, error.detail)
 
 
@@ -244,3 +260,11 @@ def settled(result):
 def user_timezone() -> str:
     user = g.get("web_user")
     return getattr(user, "timezone", None) or "UTC"
+
+
+def user_zone() -> zoneinfo.ZoneInfo:
+    """The user's time zone (UTC before login, or for a name the system does not know)."""
+    try:
+        return zoneinfo.ZoneInfo(user_timezone())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

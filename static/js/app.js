@@ -12,6 +12,8 @@
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
+  // Good news fades; an error stays until dismissed (or pushed out by newer toasts): people need
+  // time to read what went wrong and what to do next.
   var TOAST_MS = 6000;
   var MAX_TOASTS = 3;
 
@@ -42,7 +44,9 @@
     while (region.children.length > MAX_TOASTS) {
       dismiss(region.firstElementChild);
     }
-    window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    if (level !== "error") {
+      window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    }
   }
 
   // The server's HX-Trigger header: {"toast": {"level": "success", "message": "..."}}.
@@ -64,7 +68,7 @@
 
   // Flashed messages (from plain form posts) fade like HTMX toasts.
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(function (toast) {
+    document.querySelectorAll("#toasts .toast:not(.toast-error)").forEach(function (toast) {
       window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
     });
   });

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import PASSWORD
 
 
@@ -147,3 +149,18 @@ def test_logged_in_user_visiting_login_goes_to_the_dashboard(web, client):
     response = client.get("/login")
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+
+
+def test_a_locked_sign_in_says_when_the_lock_ends_and_who_can_lift_it(web):
+    user = web.user("Locked Out")
+    for attempt in range(5):
+        web.login(user, f"wrong password {attempt}")
+    token = web.csrf("/login")
+    response = web.client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 423
+    body = response.get_data(as_text=True)
+    assert re.search(r"locked until \d\d:\d\d UTC \(in \d+ minutes?\)", body), body
+    assert "ask a teller to unlock it sooner" in body
+    assert "try again later" not in body.lower()
