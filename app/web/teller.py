@@ -147,7 +147,14 @@ def cash(user_id: int):
     if entry is None:
         message = "That form was already submitted; nothing was moved twice."
     else:
-        message = f"{'Paid out' if withdrawing else 'Deposited'} {format_cents(entry.amount_cents, entry.currency)}."
+        account = next((a for a in _customer(user_id)["accounts"] if a.id == account_id), None)
+        where = (
+            f" {'from' if withdrawing else 'to'} {account.type.capitalize()} ···{account.number[-4:]}"
+            if account
+            else ""
+        )
+        amount = format_cents(entry.amount_cents, entry.currency)
+        message = f"{'Paid out' if withdrawing else 'Deposited'} {amount}{where}."
     return done(
         message,
         url_for("teller.customer", user_id=user_id),

@@ -43,3 +43,25 @@ def test_on_a_phone_the_first_history_line_is_above_the_fold(visitor, live_serve
     page.set_viewport_size(DESKTOP)
     me.shoot("account")
     assert me.watch.unexpected() == []
+
+
+def test_the_deposit_toast_never_covers_the_form_it_answers(visitor, live_server):
+    dana = live_server.user("Dana Scully")
+    account = live_server.account(dana, 1_000)
+    me = visitor("toast-phone")
+    page = me.page
+    me.login(dana.email)
+    page.set_viewport_size(PHONE)
+    me.goto(f"/accounts/{account.id}")
+    page.locator("#action-deposit summary").click()
+    page.locator("#deposit-amount").fill("5.00")
+    page.locator("#deposit-amount").scroll_into_view_if_needed()
+    page.get_by_role("button", name="Deposit", exact=True).click()
+    toast = page.locator("#toasts .toast").first
+    expect(toast).to_contain_text("Deposited $5.00")
+    form = page.locator("#action-deposit form").bounding_box()
+    shown = toast.bounding_box()
+    overlap = min(form["y"] + form["height"], shown["y"] + shown["height"]) - max(form["y"], shown["y"])
+    assert overlap <= 0, f"the toast covers {overlap:.0f} px of the deposit form"
+    page.set_viewport_size(DESKTOP)
+    assert me.watch.unexpected() == []

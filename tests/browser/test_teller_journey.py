@@ -52,13 +52,13 @@ def test_teller_journey(visitor, live_server):
     page.locator("#cash-account_id").select_option(str(checking.id))
     page.locator("#cash-amount").fill("200.00")
     page.get_by_role("button", name="Deposit cash").click()
-    expect(page.locator("#toasts")).to_contain_text("Deposited $200.00.")
+    expect(page.locator("#toasts")).to_contain_text(f"Deposited $200.00 to Checking ···{checking.number[-4:]}.")
     expect(page.locator("#customer-panel")).to_contain_text("$300.00")
     page.locator("#cash-account_id").select_option(str(checking.id))
     page.locator("#cash-amount").fill("50.00")
     page.locator("#cash-pin").fill("1234")
     page.get_by_role("button", name="Pay out cash").click()
-    expect(page.locator("#toasts")).to_contain_text("Paid out $50.00.")
+    expect(page.locator("#toasts")).to_contain_text(f"Paid out $50.00 from Checking ···{checking.number[-4:]}.")
     expect(page.locator("#customer-panel")).to_contain_text("$250.00")
 
     # Freeze and unfreeze

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from entities.errors import DomainError
@@ -106,7 +108,10 @@ def test_teller_takes_cash_in_and_pays_out_with_the_pin(web, client):
     path = f"/teller/customers/{customer.id}/cash"
     deposit = web.post(path, {"account_id": account.id, "amount": "100.00", "op": "deposit"}, htmx=True)
     assert deposit.status_code == 200
-    assert "Deposited $100.00." in deposit.headers["HX-Trigger"]
+    assert (
+        f"Deposited $100.00 to Checking ···{account.number[-4:]}."
+        in json.loads(deposit.headers["HX-Trigger"])["toast"]["message"]
+    )
     payout = web.post(path, {"account_id": account.id, "amount": "40.00", "pin": "1234", "op": "withdraw"}, htmx=True)
     assert payout.status_code == 200
     assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", account.id) == [(6_000,)]
