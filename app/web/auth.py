@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, request, session, url_for
 
 from app.auth import current_actor, principal_or_none, services
@@ -9,7 +11,7 @@ from app.extensions import limiter
 from app.ratelimit import ip_key, limit_from, login_limits
 from app.web.helpers import current_user, form_failed, landing_for, redirect_to, render, safe_next
 from app.web.session_cookie import forget_session_cookie, set_session_cookie
-from entities.errors import DomainError
+from entities.errors import DomainError, ValidationFailed
 
 bp = Blueprint("auth", __name__)
 
@@ -70,8 +72,25 @@ def register_submit():
         )
     except DomainError as error:
         return form_failed(error, "register", "partials/auth/_register_form.html", _register_page)
-    flash("Your profile is ready. Log in to open your first account.", "success")
-    return redirect_to(url_for("auth.login", email=user.email))
+    # Registering signs you in, in the browser's time zone (SPEC 10: a new user's zone is the browser's).
+    me = replace(current_actor(), user_id=user.id, role=user.role)
+    _adopt_browser_timezone(me, form.get("timezone"))
+    cookie = services().web_sessions.start(me, user)
+    session.pop("csrf_token", None)
+    flash(f"Welcome, {user.full_name}. Open your first account to get started.", "success")
+    response = redirect_to(url_for("dashboard.index"))
+    set_session_cookie(response, cookie)
+    return response
+
+
+def _adopt_browser_timezone(actor, timezone) -> None:
+    """The zone static/js/app.js read from the browser; an unknown or missing one leaves UTC."""
+    if not timezone or timezone == "UTC":
+        return
+    try:
+        services().identity.update_profile(actor, timezone=timezone)
+    except ValidationFailed:
+        pass  # not a zone we know: the user can pick one under Security
 
 
 @bp.post("/logout")

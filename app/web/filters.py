@@ -16,8 +16,9 @@ def money(cents, currency: str = "USD") -> str:
     return "" if cents is None else format_cents(int(cents), currency or "USD")
 
 
-def localtime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
-    """An ISO 8601 UTC time in the user's time zone (User.timezone, default UTC)."""
+def localtime(value, fmt: str = "%d %b %Y, %H:%M %Z") -> str:
+    """An ISO 8601 UTC time in the user's time zone (User.timezone, default UTC), its zone named
+    ("14:05 CET"), so nobody has to guess which clock a time is on."""
     if not value:
         return ""
     moment = value if isinstance(value, datetime) else parse_iso(value)
@@ -27,6 +28,13 @@ def localtime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
 def datetime_attr(value) -> str:
     """The machine-readable form for <time datetime="...">."""
     return localtime(value, "%Y-%m-%dT%H:%M%z") if value else ""
+
+
+def day(value) -> str:
+    """An ISO day ("2026-12-02") as the pages show days ("02 Dec 2026"); empty stays empty."""
+    if not value:
+        return ""
+    return (value if isinstance(value, date) else date.fromisoformat(str(value))).strftime("%d %b %Y")
 
 
 def shortdate(value: date) -> str:
@@ -96,6 +104,7 @@ def init_app(app) -> None:
         device=device,
         datetime_attr=datetime_attr,
         shortdate=shortdate,
+        day=day,
         humanize=humanize,
     )
     app.jinja_env.globals.update(

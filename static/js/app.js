@@ -55,6 +55,14 @@
     showToast(detail.message, detail.level);
   });
 
+  // Assistive technology hears that a form or button is working (CSS shows a spinner).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.elt.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.elt.removeAttribute("aria-busy");
+  });
+
   document.addEventListener("htmx:sendError", function () {
     showToast("The bank could not be reached. Check your connection and try again.", "error");
   });
@@ -66,8 +74,25 @@
     }
   });
 
+  // A new profile starts in the browser's time zone (registration form, hidden field).
+  function fillBrowserTimezone(scope) {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      zone = "";
+    }
+    (scope || document).querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+      if (!input.value) {
+        input.value = zone;
+      }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { fillBrowserTimezone(event.detail.target); });
+
   // Flashed messages (from plain form posts) fade like HTMX toasts.
   document.addEventListener("DOMContentLoaded", function () {
+    fillBrowserTimezone(document);
     document.querySelectorAll("#toasts .toast:not(.toast-error)").forEach(function (toast) {
       window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
     });
