@@ -41,6 +41,10 @@ FRIENDLY = {
     "already_reversed": "This entry has already been reversed.",
     "not_reversible": "Only a posted entry that is not itself a reversal can be reversed.",
 }
+STAFF_ACCOUNT_LOCKED = (
+    "Three wrong PINs locked this account. Lift the lock with Unlock PIN on the customer's page "
+    "(ask the customer first), then try again."
+)
 # A path, a query and nothing else: ASCII letters, digits and URL punctuation; never "//" first
 # (another host), never a backslash, quote, space, control or non-ASCII character.
 _SAFE_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~/?=&%+:@!$,;]*", re.ASCII)
@@ -139,6 +143,8 @@ def _friendly(error: DomainError, account=None) -> str:
         return f"Not enough money in the account: {available} is available."
     if error.code == "invalid_pin":
         return error.detail  # the detail counts the attempts left
+    if error.code == "account_locked" and getattr(current_user(), "is_staff", False):
+        return STAFF_ACCOUNT_LOCKED  # staff are the ones who can lift it
     if error.code == "user_locked" and error.extra.get("locked_until"):
         return lock_message(error.extra["locked_until"])
     return FRIENDLY.get(error.code, error.detail)

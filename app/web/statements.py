@@ -56,8 +56,18 @@ def index():
         form=form,
         statement=statement,
         names=names,
+        holder=_holder(actor, account),
         month_label=_label(statement.month) if statement else month,
     )
+
+
+def _holder(actor, account) -> str | None:
+    """The account holder's name for the statement's head (a printed statement says whose it is)."""
+    if account is None:
+        return None
+    if account.owner_id == actor.user_id:
+        return services().identity.get(actor).full_name
+    return services().admin.get_user(actor, account.owner_id).full_name
 
 
 @bp.get("/statements/<int:account_id>/<month>.csv")
