@@ -52,7 +52,8 @@ class LineNamer:
             return LineName(item.memo or "Card purchase", label)
         if kind == EntryKind.TRANSFER:
             return LineName(self._direction(item.amount_cents, item.counterparty), label, item.memo)
-        return LineName(label, "", item.memo)  # "Cash deposit" says it all
+        note = item.memo if item.memo and item.memo != label else None  # a memo that repeats the title
+        return LineName(label, "", note)  # "Cash deposit" says it all
 
     def _direction(self, amount_cents: int, number: str | None) -> str:
         party = self.party(number)
