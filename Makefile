@@ -38,7 +38,10 @@ SOAK_SECONDS ?= 120
 soak: setup-dev
 	PROOF_SECONDS=$(SOAK_SECONDS) PROOF_CLIENTS=64 PROOF_KILLS=10 $(PY) -m pytest tests/proof/test_bank.py -v -s
 
-# SPEC section 12 figures, against a baseline taken in the same run (BENCH_SECONDS shortens each phase).
+# SPEC section 12 figures against baselines taken in the same run: load from wrk (Debian's package,
+# installed by the bench when missing), open-loop latency, SQLite and PostgreSQL side by side.
+# BENCH_SECONDS (default 20) sets each phase's length; BENCH_ONLY=transfers_sqlite,... runs only what
+# those figures need (a smoke check: BENCH_SECONDS=2 BENCH_ONLY=transfers_sqlite make bench).
 bench: setup-dev
 	$(PY) -m bench.run
 

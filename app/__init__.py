@@ -102,6 +102,9 @@ def service_settings(config: dict) -> ServiceSettings:
         pin_unlocks_per_day=int(config["PIN_UNLOCKS_PER_DAY"]),
         access_token_minutes=int(config["ACCESS_TOKEN_MINUTES"]),
         refresh_token_days=int(config["REFRESH_TOKEN_DAYS"]),
+        hold_expiry_seconds=int(config.get("HOLD_EXPIRY_SECONDS", 604800)),
+        daily_limit_cents=config.get("DAILY_LIMIT_CENTS"),
+        customer_deposit_daily_cents=config.get("CUSTOMER_DEPOSIT_DAILY_CENTS"),
     )
 
 

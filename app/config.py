@@ -34,6 +34,16 @@ def _int(name: str, default: int, minimum: int = 0) -> int:
     return value
 
 
+def _optional_int(name: str, minimum: int, maximum: int) -> int | None:
+    """An integer setting that is off when unset (no limit)."""
+    if not os.environ.get(name, "").strip():
+        return None
+    value = _int(name, minimum, minimum)
+    if value > maximum:
+        raise ConfigError(f"{name} must be at most {maximum}")
+    return value
+
+
 def _bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name, "").strip().lower()
     return default if not raw else raw in ("1", "true", "yes", "on")
@@ -51,9 +61,15 @@ def load_config(instance_path: str | Path) -> dict:
         "WORKERS": _int("WORKERS", 1, 1),
         "THREADS": _int("THREADS", 4, 1),
         "DATABASE_URL": os.environ.get("DATABASE_URL") or "sqlite:///instance/corebank.db",
+        # SQLite group commit (repository/sqlite/writer.py, which reads the same variable in every process).
+        "SQLITE_GROUP_COMMIT": _bool("SQLITE_GROUP_COMMIT", True),
         "BCRYPT_COST": _int("BCRYPT_COST", 12, 4),
         "LOCKOUT_MINUTES": _int("LOCKOUT_MINUTES", 30, 1),
         "PIN_UNLOCKS_PER_DAY": _int("PIN_UNLOCKS_PER_DAY", 3, 0),
+        # Holds and limits (SPEC sections 13 and 14).
+        "HOLD_EXPIRY_SECONDS": _int("HOLD_EXPIRY_SECONDS", 604800, 1),
+        "DAILY_LIMIT_CENTS": _optional_int("DAILY_LIMIT_CENTS", 1, 10**12),
+        "CUSTOMER_DEPOSIT_DAILY_CENTS": _optional_int("CUSTOMER_DEPOSIT_DAILY_CENTS", 1, 10**12),
         "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
         "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),

@@ -1,4 +1,4 @@
-"""A real Corebank server in a subprocess, started as `make run` starts it (run.py -> gunicorn),
+"""A real Corebank server in a subprocess, started as `make run` starts it (bench/server.py says how),
 plus a small keep-alive HTTP client. Used by the proof tests, `make soak` and `make bench`.
 
 Only loopback addresses are ever contacted."""
@@ -11,13 +11,14 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PYTHON = str(Path(sys.executable))
+from bench import server as server_program
+
+ROOT = server_program.ROOT
+PYTHON = server_program.PYTHON
 HOST = "127.0.0.1"
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 
@@ -109,8 +110,9 @@ class Http:
 
 
 class LiveServer:
-    """`.venv/bin/python run.py` in its own process group, on a fresh SQLite file in ``workdir``, or on
-    ``database_url`` when given (a migrated PostgreSQL database shared by several instances)."""
+    """Corebank (``bench.server.corebank_command()``) in its own process group, on a fresh SQLite file
+    in ``workdir``, or on ``database_url`` when given (a migrated PostgreSQL database shared by several
+    instances). ``command`` and ``ready_path`` serve another program the same way (the bench's floor)."""
 
     def __init__(
         self,
@@ -120,7 +122,11 @@ class LiveServer:
         redis_uri: str | None = None,
         env: dict | None = None,
         database_url: str | None = None,
+        command: list[str] | None = None,
+        ready_path: str = "/readyz",
     ):
+        self.command = command or server_program.corebank_command()
+        self.ready_path = ready_path
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.database_url = database_url or f"sqlite:///{self.workdir / 'corebank.db'}"
@@ -152,7 +158,7 @@ class LiveServer:
     def start(self, timeout: float = 60.0) -> None:
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(  # noqa: S603 (our own interpreter and script)
-                [PYTHON, "run.py"], cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+                self.command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
             )
         self.starts += 1
         deadline = time.monotonic() + timeout
@@ -161,7 +167,8 @@ class LiveServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited with {self.proc.returncode}:\n{self.log_tail()}")
             try:
-                if probe.call("GET", "/readyz").status == 200 and len(self.worker_pids()) >= self.workers:
+                if probe.call("GET", self.ready_path).status == 200 and len(self.worker_pids()) >= self.workers:
+                    probe.close()
                     return
             except NoAnswer:
                 pass
@@ -174,7 +181,7 @@ class LiveServer:
         return int(self.env["WORKERS"])
 
     def worker_pids(self) -> list[int]:
-        """gunicorn's worker processes: the children of the master (run.py itself)."""
+        """The server's worker processes: the children of the master (run.py itself)."""
         if self.proc is None or self.proc.poll() is not None:
             return []
         path = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")

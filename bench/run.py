@@ -1,9 +1,13 @@
-"""`make bench`: the SPEC section 12 figures, each against a baseline taken in the same run.
+"""`make bench`: the SPEC section 12 figures, each against baselines taken in the same run.
 
-    python -m bench.run            # BENCH_SECONDS=20 per load phase (shorten it for a quick look)
-    BENCH_PROFILE=1 python -m bench.run   # also sample the worker with py-spy during the transfer load
+    python -m bench.run                                  # every phase, BENCH_SECONDS=20 each
+    BENCH_SECONDS=2 BENCH_ONLY=transfers_sqlite python -m bench.run   # a smoke check
+    BENCH_PROFILE=1 python -m bench.run                  # also py-spy the worker during transfers
 
-Prints a table and writes bench/results/latest.json (git-ignored). Only 127.0.0.1 is contacted."""
+BENCH_ONLY: figure names (comma-separated, from bench.report.NAMES); only the phases they need run.
+Load comes from wrk (bench/wrk.py, bench/requests.lua), open-loop latency from bench/openloop.py;
+the server program is named in bench/server.py. Prints the tables and writes
+bench/results/latest.json (git-ignored). Only 127.0.0.1 is contacted."""
 
 from __future__ import annotations
 
@@ -15,21 +19,50 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import bcrypt
 
-from bench import bulk, load
+from bench import bulk, durable, openloop, proc, report, stats, wrk
 from bench import postgres as pg
-from bench.live import SECRETS, Http, LiveServer, redis_available
-from bench.report import print_table, targets
+from bench import server as server_program
+from bench.cluster import Cluster
+from bench.live import HOST, SECRETS, Http, LiveServer, redis_available
 
 RESULTS = Path(__file__).resolve().parent / "results"
 PIN, PASSWORD = "2580", "benchmark password 1"
-CLIENTS = 32
+CUSTOMERS = 16  # two accounts each: 32 slots, 16 bearer tokens (the limiter counts per user)
+WARMUP_S = 2.0
+
+# Which phases each figure needs (BENCH_ONLY).
+NEEDS = {
+    "transfers_sqlite": {"durable_floor", "server_floor", "sqlite_1"},
+    "latency_sqlite": {"sqlite_1", "openloop"},
+    "two_workers_sqlite": {"sqlite_1", "sqlite_2"},
+    "transfers_postgresql": {"sqlite_1", "pg_1", "pg_2_instances"},
+    "two_workers_postgresql": {"pg_1", "pg_2"},
+    "history_scale": {"history"},
+    "verify": {"history"},
+    "login": {"login"},
+    "memory": {"sqlite_1", "server_floor"},
+}
 
 
-def setup_accounts(http: Http, customers: int = 16) -> list[dict]:
+def wanted(only: str | None) -> set[str]:
+    """The phases to run for BENCH_ONLY (every phase when it is empty)."""
+    names = [name.strip() for name in (only or "").split(",") if name.strip()]
+    unknown = [name for name in names if name not in NEEDS]
+    if unknown:
+        raise SystemExit(f"BENCH_ONLY: unknown figure(s) {', '.join(unknown)}; known: {', '.join(report.NAMES)}")
+    chosen = names or list(NEEDS)
+    return set().union(*(NEEDS[name] for name in chosen))
+
+
+# ---- accounts and request plans ----
+
+
+def setup_accounts(http: Http, customers: int = CUSTOMERS) -> list[dict]:
     """``customers`` customers with two funded accounts each: one slot per account."""
     plan = []
     for index in range(customers):
@@ -41,112 +74,184 @@ def setup_accounts(http: Http, customers: int = 16) -> list[dict]:
         for kind in ("checking", "savings"):
             account = http.call("POST", "/api/v1/accounts", {"type": kind, "pin": PIN}, token).body
             http.call("POST", f"/api/v1/accounts/{account['id']}/deposits", {"amount_cents": 10**9}, token)
-            plan.append({"account_id": account["id"], "number": account["number"], "token": token, "pin": PIN})
+            plan.append({"account_id": account["id"], "number": account["number"], "token": token})
     return plan
 
 
-def http_phase(
-    workdir: Path,
-    seconds: float,
-    workers: int = 1,
-    redis_uri: str | None = None,
-    *,
-    database_url: str | None = None,
-    instances: int = 1,
-) -> dict:
-    """/healthz rate (the baseline), then transfers, then deposits (every one also posts against the
-    cash vault), with 32 closed-loop clients each; peak worker RSS. ``database_url``: a PostgreSQL
-    database (else a fresh SQLite file), shared by ``instances`` servers, the clients spread over them;
-    on PostgreSQL the sealer's backlog is sampled during the money phases."""
-    servers = [
-        LiveServer(workdir / f"instance-{n}", workers=workers, redis_uri=redis_uri, database_url=database_url)
-        for n in range(instances)
-    ]
-    for server in servers:
-        server.start()
-    ports = [server.port for server in servers]
-    postgres = database_url is not None and database_url.startswith("postgresql")
-    sealer: dict = {}
-    try:
-        http = Http(ports[0])
-        plan = setup_accounts(http)
-        http.close()
-        health = load.run(ports, load.healthz, clients=CLIENTS, seconds=seconds)
-        profiler = _start_profiler(servers[0], workdir, seconds) if os.environ.get("BENCH_PROFILE") == "1" else None
-        sampler = pg.SealerSampler(database_url).start() if postgres else None
-        transfer = load.run(ports, load.transfers(plan), clients=CLIENTS, seconds=seconds, expect=201)
-        if sampler:
-            sealer["transfers"] = sampler.stop()
-        profile = _finish_profiler(profiler)
-        sampler = pg.SealerSampler(database_url).start() if postgres else None
-        deposit = load.run(ports, load.deposits(plan), clients=CLIENTS, seconds=seconds, expect=201)
-        if sampler:
-            sealer["deposits"] = sampler.stop()
-        rss_mb = max(_peak_rss_kb(pid) for server in servers for pid in server.worker_pids()) / 1024
-    finally:
-        for server in servers:
-            server.stop()
-    verify = servers[0].flask("verify")
-    result = {
-        "backend": "postgresql" if postgres else "sqlite",
-        "workers": workers,
-        "instances": instances,
-        "healthz_rps": round(health.rate, 1),
-        "healthz_p50_ms": round(health.percentile(50), 2),
-        "healthz_p99_ms": round(health.percentile(99), 2),
-        "transfer_rps": round(transfer.rate, 1),
-        "transfer_p50_ms": round(transfer.percentile(50), 2),
-        "transfer_p99_ms": round(transfer.percentile(99), 2),
-        "transfer_errors": transfer.errors,
-        "transfer_vs_healthz": round(transfer.rate / health.rate, 3) if health.rate else None,
-        "deposit_rps": round(deposit.rate, 1),
-        "deposit_p50_ms": round(deposit.percentile(50), 2),
-        "deposit_p99_ms": round(deposit.percentile(99), 2),
-        "deposit_errors": deposit.errors,
-        "deposit_vs_transfer": round(deposit.rate / transfer.rate, 3) if transfer.rate else None,
-        "peak_worker_rss_mb": round(rss_mb, 1),
-        "verify_passed": verify.returncode == 0,
-        "verify_output": verify.stdout.strip().splitlines()[-12:] if verify.returncode else [],
-        "profile": profile,
-    }
-    if sealer:
-        result["sealer"] = sealer
-    return result
-
-
-def postgres_phases(work: Path, seconds: float, redis_db: str) -> dict:
-    """SPEC sections 12 and 17 on PostgreSQL: one worker, two workers (Redis), two instances of one
-    worker each (Redis), each on a fresh database of its own."""
-    why = pg.unavailable()
-    if why:
-        print(f"PostgreSQL: skipped ({why})", flush=True)
-        return {"pg_1_worker": {"skipped": why}}
-    runs = [("pg_1_worker", "one worker", {"workers": 1})]
-    if redis_available():
-        runs.append(("pg_2_workers", "two workers sharing Redis", {"workers": 2, "redis_uri": redis_db}))
-        runs.append(("pg_2_instances", "two instances, one worker each", {"instances": 2, "redis_uri": redis_db}))
-    out: dict = {}
-    for name, label, options in runs:
-        print(f"PostgreSQL, {label}...", flush=True)
-        url = pg.new_database(SECRETS["AUDIT_KEY"])
-        try:
-            out[name] = http_phase(work / name, seconds, database_url=url, **options)
-        finally:
-            pg.drop_database(url)
-    if not redis_available():
-        out["pg_2_workers"] = {"skipped": "Redis is not reachable on 127.0.0.1:6379"}
+def transfer_requests(plan: list[dict]) -> list[tuple]:
+    """Slot i moves 1 cent from its account to the next slot's."""
+    out = []
+    for i, mine in enumerate(plan):
+        other = plan[(i + 1) % len(plan)]
+        body = {"from_account_id": mine["account_id"], "to_account_number": other["number"], "amount_cents": 1}
+        out.append(("POST", "/api/v1/transfers", mine["token"], {**body, "pin": PIN}))
     return out
 
 
-def _peak_rss_kb(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1])
-    return 0
+def deposit_requests(plan: list[dict]) -> list[tuple]:
+    """Every deposit also posts against the currency's cash vault: the hot row of SPEC section 17."""
+    return [("POST", f"/api/v1/accounts/{m['account_id']}/deposits", m["token"], {"amount_cents": 1}) for m in plan]
 
 
-def _start_profiler(server: LiveServer, workdir: Path, seconds: float):
-    out = workdir / f"py-spy-{server.port}.txt"
+def limiter_counts(http: Http, plan: list[dict]) -> bool:
+    """Two transfers by one user: the limiter's remaining budget must go down (it counts, raised limits)."""
+    method, path, token, body = transfer_requests(plan)[0]
+    remaining = []
+    for _ in range(2):
+        reply = http.call(method, path, body, token, {"Idempotency-Key": uuid.uuid4().hex})
+        assert reply.status == 201, reply.body
+        remaining.append(int(reply.headers.get("x-ratelimit-remaining", "-1")))
+    return remaining[1] < remaining[0]
+
+
+def write_plan(path: Path, requests: list[tuple]) -> Path:
+    path.write_text(wrk.plan_lines(requests))
+    return path
+
+
+# ---- load phases ----
+
+
+def measured(port: int, plan: Path, seconds: float, pids) -> tuple[dict, float | None]:
+    """One wrk run; the server's CPU per request (µs) from /proc of ``pids()``."""
+    workers = pids()
+    before = proc.total_cpu(workers)
+    result = wrk.run(f"http://{HOST}:{port}", plan, seconds)
+    cpu = proc.total_cpu(workers) - before
+    per_request = round(cpu / result.requests * 1e6, 1) if result.requests else None
+    return result.as_dict(), per_request
+
+
+def open_loop(port: int, plan: list[dict], rate: float, seconds: float) -> dict:
+    """Transfers at ``rate`` per second whatever the answers (bench/openloop.py)."""
+    host = f"{HOST}:{port}"
+    bodies = []
+    for _method, path, token, body in transfer_requests(plan):
+        payload = json.dumps(body, separators=(",", ":")).encode()
+        bodies.append((path, token, payload))
+    run_id = uuid.uuid4().hex[:12]
+
+    def make(i: int) -> bytes:
+        path, token, payload = bodies[i % len(bodies)]
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"open-{run_id}-{i}",
+        }
+        return openloop.http_request("POST", path, host, body=payload, headers=headers)
+
+    return openloop.run(HOST, port, make, rate, seconds).summary(expect=201)
+
+
+def server_floor_phase(work: Path, seconds: float) -> dict:
+    """The trivial JSON endpoint under the same server program and settings (bench/floor_app.py)."""
+    server = LiveServer(work / "server-floor", command=server_program.floor_command(), ready_path="/ping")
+    server.start()
+    try:
+        plan = write_plan(work / "ping.plan", [("GET", "/ping", None, None)])
+        wrk.run(f"http://{HOST}:{server.port}", plan, min(WARMUP_S, seconds))
+        ping, cpu = measured(server.port, plan, seconds, server.worker_pids)
+        rss = max((proc.peak_rss_kb(pid) for pid in server.worker_pids()), default=0) / 1024
+    finally:
+        server.stop()
+    return {"ping": ping, "cpu_per_request_us": cpu, "peak_rss_mb": round(rss, 1)}
+
+
+def http_phase(
+    work: Path,
+    seconds: float,
+    *,
+    workers: int = 1,
+    redis_uri: str | None = None,
+    database_url: str | None = None,
+    instances: int = 1,
+    with_openloop: bool = False,
+    with_deposits: bool = False,
+) -> dict:
+    """/healthz, then transfers (after a warm-up), then optionally the open loop at half the transfer
+    rate and deposits; server CPU per request, peak worker RSS, the writer's batches if exposed;
+    `flask verify` after the load. Several instances run behind nginx (deploy/cluster.sh)."""
+    stats_dir = work / "stats"
+    stats_dir.mkdir(parents=True, exist_ok=True)
+    env = {"COREBANK_STATS_DIR": str(stats_dir), "SQLITE_WRITER_STATS_DIR": str(stats_dir)}
+    if instances > 1:
+        server = Cluster(work, database_url=database_url, redis_uri=redis_uri, env=env)
+    else:
+        server = LiveServer(work, workers=workers, redis_uri=redis_uri, database_url=database_url, env=env)
+    postgres = database_url is not None and database_url.startswith("postgresql")
+    out: dict = {
+        "backend": "postgresql" if postgres else "sqlite",
+        "workers": workers,
+        "instances": instances,
+        "limiter": "redis" if redis_uri else "memory",
+    }
+    server.start()
+    try:
+        http = Http(server.port)
+        plan = setup_accounts(http)
+        out["limiter_counts"] = limiter_counts(http, plan)
+        http.close()
+        base = f"http://{HOST}:{server.port}"
+        health = write_plan(work / "healthz.plan", [("GET", "/healthz", None, None)])
+        wrk.run(base, health, min(WARMUP_S, seconds))
+        out["healthz"], out["cpu_per_healthz_us"] = measured(server.port, health, seconds, server.worker_pids)
+        transfers = write_plan(work / "transfers.plan", transfer_requests(plan))
+        wrk.run(base, transfers, min(WARMUP_S, seconds))
+        profiler = _start_profiler(server, work, seconds) if os.environ.get("BENCH_PROFILE") == "1" else None
+        sampler = pg.SealerSampler(database_url).start() if postgres else None
+        before = stats.snapshot(stats_dir)
+        out["transfers"], out["cpu_per_transfer_us"] = measured(server.port, transfers, seconds, server.worker_pids)
+        out["writer"] = stats.difference(before, stats.snapshot(stats_dir))
+        if sampler:
+            out["sealer_transfers"] = sampler.stop()
+        out["profile"] = _finish_profiler(profiler)
+        out["peak_rss_mb"] = round(max((proc.peak_rss_kb(p) for p in server.worker_pids()), default=0) / 1024, 1)
+        if with_openloop and out["transfers"]["rate"]:
+            rate = out["transfers"]["rate"] / 2
+            print(f"  open loop at {rate:.0f} transfers/s...", flush=True)
+            out["openloop"] = open_loop(server.port, plan, rate, seconds)
+        if with_deposits:
+            deposits = write_plan(work / "deposits.plan", deposit_requests(plan))
+            out["deposits"], out["cpu_per_deposit_us"] = measured(server.port, deposits, seconds, server.worker_pids)
+        out["peak_rss_mb"] = round(max((proc.peak_rss_kb(p) for p in server.worker_pids()), default=0) / 1024, 1)
+    finally:
+        server.stop()
+    verify = flask_cli(server.env, "verify")
+    out["verify_passed"] = verify.returncode == 0
+    if verify.returncode:
+        out["verify_output"] = verify.stdout.strip().splitlines()[-12:]
+    return out
+
+
+def flask_cli(env: dict, *args: str, timeout: float = 300.0) -> subprocess.CompletedProcess:
+    flask = str(Path(server_program.PYTHON).parent / "flask")
+    return subprocess.run(  # noqa: S603 (our own CLI)
+        [flask, *args],
+        cwd=server_program.ROOT,
+        env={**env, "FLASK_APP": "app:create_app"},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def postgres_phase(work: Path, seconds: float, name: str, **options) -> dict:
+    """One PostgreSQL configuration on a fresh migrated database of its own."""
+    why = pg.unavailable()
+    if why:
+        return {"skipped": why}
+    if options.get("redis_uri") and not redis_available():
+        return {"skipped": "Redis is not reachable on 127.0.0.1:6379"}
+    url = pg.new_database(SECRETS["AUDIT_KEY"])
+    try:
+        return http_phase(work / name, seconds, database_url=url, with_deposits=True, **options)
+    finally:
+        pg.drop_database(url)
+
+
+def _start_profiler(server, workdir: Path, seconds: float):
+    out = workdir / "py-spy.txt"
     pid = server.worker_pids()[0]
     py_spy = Path(sys.executable).parent / "py-spy"
     args = [str(py_spy), "record", "-p", str(pid), "-d", str(int(seconds)), "-f", "raw", "-o", str(out), "-r", "200"]
@@ -157,8 +262,8 @@ def _finish_profiler(profiler) -> list | None:
     """The functions most often on the worker's stacks (py-spy, inclusive share of samples)."""
     if profiler is None:
         return None
-    proc, out = profiler
-    proc.wait(timeout=120)
+    process, out = profiler
+    process.wait(timeout=120)
     inclusive: dict[str, int] = {}
     own: dict[str, int] = {}
     total = 0
@@ -179,6 +284,9 @@ def _finish_profiler(profiler) -> list | None:
     lines += ["-- leaf (self) --"]
     lines += [f"{100 * n / total:5.1f}%  {f}" for f, n in sorted(own.items(), key=lambda item: -item[1])[:15]]
     return lines
+
+
+# ---- history, verify, login ----
 
 
 def history_phase(workdir: Path, postings: int, requests: int = 200) -> dict:
@@ -263,42 +371,137 @@ def login_phase(workdir: Path, cost: int = 12, rounds: int = 10) -> dict:
         assert bcrypt.checkpw(PASSWORD.encode(), hashed)
         checks.append((time.perf_counter() - started) * 1000)
     login_ms, bcrypt_ms = statistics.median(logins[1:]), statistics.median(checks)
+    return {"cost": cost, "login_ms": round(login_ms, 1), "bcrypt_check_ms": round(bcrypt_ms, 1)}
+
+
+# ---- the run ----
+
+
+def run_phases(work: Path, seconds: float, phases: set[str], redis_db: str) -> dict:
+    results: dict = {}
+    audit_key = SECRETS["AUDIT_KEY"]
+
+    def step(label: str) -> None:
+        print(f"{label}...", flush=True)
+
+    if "durable_floor" in phases:
+        step("Durable floor: the sqlite3 loop, one COMMIT per transfer")
+        results["durable_floor"] = durable.run(work / "durable", seconds, audit_key)
+    if "server_floor" in phases:
+        step(f"Server floor: a trivial Flask app under {server_program.NAME}")
+        results["server_floor"] = server_floor_phase(work, seconds)
+    if "sqlite_1" in phases:
+        step("SQLite, one worker: /healthz, transfers" + (", open loop" if "openloop" in phases else ""))
+        results["sqlite_1"] = http_phase(work / "sqlite_1", seconds, with_openloop="openloop" in phases)
+    if "durable_floor" in phases:
+        step("Durable floor, 10 transfers per COMMIT (explanatory)")
+        results["durable_floor_batched"] = durable.run(work / "durable", seconds / 2, audit_key, per_commit=10)
+    if "sqlite_2" in phases:
+        if redis_available():
+            step("SQLite, two workers sharing Redis")
+            results["sqlite_2"] = http_phase(work / "sqlite_2", seconds, workers=2, redis_uri=redis_db)
+        else:
+            results["sqlite_2"] = {"skipped": "Redis is not reachable on 127.0.0.1:6379"}
+    if "pg_1" in phases:
+        step("PostgreSQL, one worker")
+        results["pg_1"] = postgres_phase(work, seconds, "pg_1")
+    if "pg_2" in phases:
+        step("PostgreSQL, two workers sharing Redis")
+        results["pg_2"] = postgres_phase(work, seconds, "pg_2", workers=2, redis_uri=redis_db)
+    if "pg_2_instances" in phases:
+        step("PostgreSQL, two instances behind nginx (deploy/cluster.sh)")
+        results["pg_2_instances"] = postgres_phase(work, seconds, "pg_2_instances", instances=2, redis_uri=redis_db)
+    if "history" in phases:
+        step("History at 1,000 and 1,000,000 postings (generating), flask verify")
+        results["history_1k"] = history_phase(work, 1_000)
+        results["history_1m"] = history_phase(work, 1_000_000)
+    if "login" in phases:
+        step("Login vs bcrypt at cost 12")
+        results["login"] = login_phase(work)
+    return results
+
+
+def security_summary(results: dict) -> dict:
+    """What was on during the transfer loads (SPEC 12: full security, ``synchronous=FULL``)."""
+    from repository.sqlite.connection import connect
+
+    with tempfile.TemporaryDirectory(prefix="corebank-bench-pragma-") as tmp:
+        conn = connect(f"sqlite:///{tmp}/probe.db")
+        synchronous = conn.execute("PRAGMA synchronous").fetchone()[0]
+        conn.close()
+    phases = [results[key] for key, _ in report.CONFIGS if results.get(key) and "transfers" in results[key]]
     return {
-        "cost": cost,
-        "login_ms": round(login_ms, 1),
-        "bcrypt_check_ms": round(bcrypt_ms, 1),
-        "login_vs_bcrypt": round(login_ms / bcrypt_ms, 3),
+        "jwt": "a bearer access token on every transfer (16 users)",
+        "rate_limiter": "counting with raised limits: "
+        + ", ".join(f"{p['backend']}/{p['limiter']}={'yes' if p['limiter_counts'] else 'NO'}" for p in phases),
+        "idempotency": "a unique Idempotency-Key on every POST (bench/requests.lua)",
+        "audit": "every transfer writes its audit record; flask verify after each load: "
+        + ("passed" if all(p.get("verify_passed") for p in phases) else "FAILED"),
+        "csrf": "on; the JSON API is exempt by design (bearer tokens, no cookies)",
+        "sqlite_synchronous": {2: "FULL", 3: "EXTRA"}.get(synchronous, f"NOT FULL ({synchronous})"),
     }
+
+
+def print_results(results: dict) -> None:
+    print()
+    print(report.figures_table(results["figures"]))
+    print()
+    print("\n".join(report.checks_lines(results["figures"])))
+    print()
+    print("What explains it (closed loop: wrk, 32 connections; CPU from /proc of the workers):")
+    print(report.explanatory_table(results))
+    for key, _label in report.CONFIGS:
+        phase = results.get(key) or {}
+        if phase and "skipped" not in phase and not phase.get("limiter_counts", True):
+            print(f"\n{key}: the rate limiter's remaining budget did not go down: is it counting?")
+        if phase.get("verify_passed") is False:
+            print(f"\n{key}: flask verify FAILED after the load:\n  " + "\n  ".join(phase.get("verify_output", [])))
+        sealer = phase.get("sealer_transfers")
+        if sealer:
+            print(
+                f"\n{key}: sealer under transfers: {sealer['audit_sealed_per_s']:.0f} audit records chained/s for"
+                f" {sealer['audit_written_per_s']:.0f} written/s; unsealed tail peak {sealer['unsealed_peak']}"
+                f" (oldest {sealer['unsealed_oldest_peak_s']:.2f} s, SPEC 17 allows 60 s);"
+                f" drained {sealer['drain_after_load_s']:.2f} s after the load"
+            )
+        if phase.get("profile"):
+            print(f"\n{key}: py-spy, share of worker samples with the function on the stack:")
+            print("\n".join("  " + line for line in phase["profile"]))
+    print("\nSecurity during the loads: " + "; ".join(f"{k}: {v}" for k, v in results["security"].items()))
+    print(
+        f"\nserver: {results['server']}; {results['machine']['cpus']} CPUs, load average before the run"
+        f" {results['machine']['load_before']}; {results['seconds_per_phase']:g} s per phase"
+    )
 
 
 def main() -> int:
     seconds = float(os.environ.get("BENCH_SECONDS", "20"))
+    only = os.environ.get("BENCH_ONLY", "")
+    phases = wanted(only)
     redis_db = os.environ.get("BENCH_REDIS_URI", "redis://127.0.0.1:6379/13")
+    wrk.ensure_installed()
     results: dict = {
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "load": os.getloadavg()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "load_before": [round(x, 2) for x in os.getloadavg()],
+        },
+        "server": server_program.NAME,
         "seconds_per_phase": seconds,
-        "clients": CLIENTS,
+        "connections": wrk.CONNECTIONS,
+        "only": only or None,
     }
     with tempfile.TemporaryDirectory(prefix="corebank-bench-") as tmp:
         work = Path(tmp)
-        print(f"HTTP load, one worker ({seconds:.0f} s per phase)...", flush=True)
-        results["http_1_worker"] = http_phase(work / "w1", seconds)
-        if redis_available():
-            print("HTTP load, two workers sharing Redis...", flush=True)
-            results["http_2_workers"] = http_phase(work / "w2", seconds, workers=2, redis_uri=redis_db)
-        else:
-            results["http_2_workers"] = {"skipped": "Redis is not reachable on 127.0.0.1:6379"}
-        results.update(postgres_phases(work, seconds, redis_db))
-        print("History at 1,000 and 1,000,000 postings (generating)...", flush=True)
-        results["history_1k"] = history_phase(work, 1_000)
-        results["history_1m"] = history_phase(work, 1_000_000)
-        print("Login vs bcrypt at cost 12...", flush=True)
-        results["login"] = login_phase(work)
-    results["targets"] = targets(results)
+        work.chmod(0o755)  # nginx's workers (user nobody when run as root) reach the cluster's run dir
+        results.update(run_phases(work, seconds, phases, redis_db))
+    results["machine"]["load_after"] = [round(x, 2) for x in os.getloadavg()]
+    results["security"] = security_summary(results)
+    results["figures"] = report.figures(results)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
-    print_table(results)
+    print_results(results)
     print(f"\nwritten: {RESULTS / 'latest.json'}")
     return 0
 

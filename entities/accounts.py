@@ -46,6 +46,15 @@ class Account:
     pin_locked: bool = False
     system_code: str | None = None
     created_at: str = ""
+    held_cents: int = 0  # the sum of pending holds that have not expired (SPEC section 13)
+    # Holds past their expiry that no write has closed yet: the stored held_cents still counts them.
+    expired_held_cents: int = 0
+    daily_limit_cents: int | None = None  # money out per UTC day; None: no limit (section 14)
+
+    @property
+    def available_cents(self) -> int:
+        """What withdrawals, transfers, purchases and new holds may take: the balance less the holds."""
+        return self.balance_cents - self.held_cents
 
     @property
     def is_active(self) -> bool:

@@ -45,6 +45,10 @@ CurrencyMismatch = _error("CurrencyMismatch", "currency_mismatch", "Currencies d
 BalanceNotZero = _error("BalanceNotZero", "balance_not_zero", "Balance is not zero")
 AlreadyReversed = _error("AlreadyReversed", "already_reversed", "Entry already reversed")
 NotReversible = _error("NotReversible", "not_reversible", "Entry cannot be reversed")
+# Holds and limits (SPEC sections 13 and 14).
+HoldNotPending = _error("HoldNotPending", "hold_not_pending", "Hold is not pending")
+NotCapturable = _error("NotCapturable", "not_capturable", "A staff hold cannot be captured")
+LimitExceeded = _error("LimitExceeded", "limit_exceeded", "Daily limit exceeded")
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", "idempotency_key_reused", "Idempotency key reused with another request"
 )

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from entities.accounts import Account
 from entities.errors import AccountUnavailable, DomainError, InsufficientFunds
+from entities.money import format_cents
 
 
 class EntryKind(enum.StrEnum):
@@ -51,6 +52,7 @@ class JournalEntry:
     reverses_entry_id: int | None = None
     actor_id: int | None = None
     postings: list[Posting] = field(default_factory=list)
+    hold_id: int | None = None  # the hold a card purchase captured (SPEC section 13)
     id: int | None = None
     created_at: str = ""
 
@@ -141,6 +143,15 @@ class Movement:
     reverses: int | None = None
     declined_for: DomainError | None = None  # a decline the caller already decided on (a frozen card)
     details: dict = field(default_factory=dict)  # extra audit details (the card)
+    reason: str | None = None  # why staff made it (a reversal's reason), for the audit record
+    hold_id: int | None = None  # the hold this movement captures (SPEC section 13)
+    preauthorised: bool = False  # a capture: its authorisation was checked, reserved and counted
+
+    @property
+    def counts_out(self) -> bool:
+        """Money out of a customer account toward its daily limit (SPEC section 14): withdrawals,
+        transfers out, card purchases and authorisations; a capture was counted as its authorisation."""
+        return self.kind in _MONEY_OUT and not self.debit.is_system and not self.preauthorised
 
     @property
     def counterparty_id(self) -> int | None:
@@ -157,13 +168,17 @@ class Movement:
             return AccountUnavailable()
         if self.kind == EntryKind.REVERSAL and any(a.status == "closed" for a in customer_accounts):
             return AccountUnavailable()
-        if not self.debit.is_system and self.debit.balance_cents < self.amount_cents:
-            return InsufficientFunds()
+        if not self.debit.is_system and self.debit.available_cents < self.amount_cents:
+            available = self.debit.available_cents
+            return InsufficientFunds(
+                f"Insufficient funds: {format_cents(available, self.debit.currency)} available",
+                available_cents=available,
+            )
         return None
 
     def post(self) -> JournalEntry:
         """The posted entry, with both balances moved."""
-        return post_between(
+        entry = post_between(
             self.kind,
             self.debit,
             self.credit,
@@ -174,6 +189,8 @@ class Movement:
             actor_id=self.actor_id,
             reverses_entry_id=self.reverses,
         )
+        entry.hold_id = self.hold_id
+        return entry
 
     def declined(self, error: DomainError) -> JournalEntry:
         """The declined entry that records ``error`` and moves nothing."""
@@ -188,6 +205,9 @@ class Movement:
             actor_id=self.actor_id,
             reverses_entry_id=self.reverses,
         )
+
+
+_MONEY_OUT = frozenset({EntryKind.WITHDRAWAL, EntryKind.TRANSFER, EntryKind.CARD_PURCHASE})
 
 
 @dataclass

@@ -7,7 +7,7 @@ from entities.clock import now_iso
 
 _COLUMNS = (
     "id, number, owner_id, type, currency, balance_cents, status, pin_hash, pin_salt,"
-    " pin_failures, pin_locked, system_code, created_at"
+    " pin_failures, pin_locked, system_code, created_at, held_cents, daily_limit_cents"
 )
 
 
@@ -28,6 +28,8 @@ def _account(row) -> Account | None:
         pin_locked=bool(row["pin_locked"]),
         system_code=row["system_code"],
         created_at=row["created_at"],
+        held_cents=row["held_cents"],
+        daily_limit_cents=row["daily_limit_cents"],
     )
 
 
@@ -44,7 +46,7 @@ class AccountRepository:
             account.number = new_account_number()
             row = self.conn.execute(
                 "INSERT INTO accounts (number, owner_id, type, currency, balance_cents, status, pin_hash,"
-                " pin_salt, system_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " pin_salt, system_code, created_at, daily_limit_cents) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT DO NOTHING RETURNING id",
                 (
                     account.number,
@@ -57,6 +59,7 @@ class AccountRepository:
                     account.pin_salt,
                     account.system_code,
                     account.created_at,
+                    account.daily_limit_cents,
                 ),
             ).fetchone()
             if row is not None:
@@ -78,21 +81,43 @@ class AccountRepository:
             fresh = self.get(account_id, lock=True)
             for account in (a for a in accounts if a is not None and a.id == account_id):
                 account.balance_cents, account.status = fresh.balance_cents, fresh.status
+                account.held_cents, account.expired_held_cents = fresh.held_cents, fresh.expired_held_cents
+                account.daily_limit_cents = fresh.daily_limit_cents
                 account.pin_hash, account.pin_salt = fresh.pin_hash, fresh.pin_salt
                 account.pin_failures, account.pin_locked = fresh.pin_failures, fresh.pin_locked
 
     def get(self, account_id: int, *, lock: bool = False) -> Account | None:
         lock_clause = self._for_update if lock else ""
-        return _account(
-            self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?{lock_clause}", (account_id,)).fetchone()
-        )
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE id = ?{lock_clause}", (account_id,)).fetchone()
+        return self._live(_account(row))
 
     def by_number(self, number: str) -> Account | None:
-        return _account(self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE number = ?", (number,)).fetchone())
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE number = ?", (number,)).fetchone()
+        return self._live(_account(row))
 
     def for_owner(self, owner_id: int) -> list[Account]:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE owner_id = ? ORDER BY id", (owner_id,))
-        return [_account(row) for row in rows]
+        accounts = [_account(row) for row in rows]
+        self._live(*accounts)
+        return accounts
+
+    def _live(self, *accounts: Account | None) -> Account | None:
+        """Holds expire lazily (SPEC section 13): a pending hold past its expiry reserves nothing from
+        that instant, though the stored held_cents counts it until a write closes it. Only accounts
+        with holds pay for the look-up. Returns the first account (for single reads)."""
+        held = [a for a in accounts if a is not None and a.held_cents > 0]
+        if held:
+            marks = ", ".join("?" * len(held))
+            rows = self.conn.execute(
+                "SELECT account_id, SUM(amount_cents) FROM holds WHERE status = 'pending'"
+                f" AND expires_at IS NOT NULL AND expires_at <= ? AND account_id IN ({marks}) GROUP BY account_id",
+                [now_iso(), *(a.id for a in held)],
+            )
+            expired = {row[0]: row[1] for row in rows}
+            for account in held:
+                account.expired_held_cents = expired.get(account.id, 0)
+                account.held_cents -= account.expired_held_cents
+        return accounts[0] if accounts else None
 
     def pin_locked(self, limit: int = 200) -> list[Account]:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM accounts WHERE pin_locked = 1 ORDER BY id LIMIT ?", (limit,))
@@ -126,6 +151,11 @@ class AccountRepository:
             return False
         self.conn.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (account.balance_cents, account.id))
         return True
+
+    def save_daily_limit(self, account: Account) -> None:
+        self.conn.execute(
+            "UPDATE accounts SET daily_limit_cents = ? WHERE id = ?", (account.daily_limit_cents, account.id)
+        )
 
     def save_status(self, account: Account) -> None:
         self.conn.execute("UPDATE accounts SET status = ? WHERE id = ?", (str(account.status), account.id))

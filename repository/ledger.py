@@ -8,7 +8,7 @@ from entities.statements import DeclinedLine, signed_declined_amount
 
 _ENTRY_COLUMNS = (
     "id, kind, status, amount_cents, currency, memo, decline_reason, account_id,"
-    " counterparty_account_id, reverses_entry_id, actor_id, created_at"
+    " counterparty_account_id, reverses_entry_id, actor_id, created_at, hold_id"
 )
 _CREDIT_KINDS = {EntryKind.DEPOSIT}
 
@@ -48,7 +48,7 @@ class LedgerRepository:
         entry.created_at = entry.created_at or now_iso()
         row = self.conn.execute(
             f"INSERT INTO journal_entries ({_ENTRY_COLUMNS.replace('id, ', '', 1)})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 str(entry.kind),
                 str(entry.status),
@@ -61,6 +61,7 @@ class LedgerRepository:
                 entry.reverses_entry_id,
                 entry.actor_id,
                 entry.created_at,
+                entry.hold_id,
             ),
         ).fetchone()
         entry.id = row[0]
@@ -89,6 +90,7 @@ class LedgerRepository:
             actor_id=row["actor_id"],
             id=row["id"],
             created_at=row["created_at"],
+            hold_id=row["hold_id"],
         )
         entry.postings = [
             Posting(r["account_id"], r["amount_cents"], r["balance_after_cents"], r["id"])

@@ -8,6 +8,7 @@ from repository import db
 from repository.accounts import AccountRepository
 from repository.audit import AuditRepository
 from repository.cards import CardRepository
+from repository.holds import DailyTotals, HoldRepository
 from repository.idempotency import IdempotencyRepository
 from repository.ledger import LedgerRepository
 from repository.sessions import SessionRepository
@@ -46,8 +47,10 @@ class UnitOfWork:
         self.audit = AuditRepository(conn, backend, self.audit_key)
         self.verification = VerificationRepository(conn, backend)
         self.cards = CardRepository(conn, backend)
+        self.holds = HoldRepository(conn, backend)
+        self.daily_totals = DailyTotals(conn, backend)
         if not self.write:  # a read-only transaction takes no row locks (PostgreSQL refuses them)
-            for repository in (self.users, self.accounts, self.sessions):
+            for repository in (self.users, self.accounts, self.sessions, self.holds):
                 repository._for_update = ""
         return self
 

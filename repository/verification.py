@@ -152,3 +152,62 @@ class VerificationRepository:
         }
         bad += [name + "()" for name, body in expected_functions().items() if bodies.get(name) != body]
         return sorted(bad), len(expected)
+
+    # Holds (SPEC sections 8 and 13).
+    def unmatched_reservations(self) -> tuple[list[int], int]:
+        """(ids of accounts whose held_cents is not the sum of their pending holds, or exceeds the
+        balance of a customer account; accounts checked)."""
+        bad = [
+            row[0]
+            for row in self.conn.execute(
+                """SELECT a.id FROM accounts a
+                   LEFT JOIN (SELECT account_id, SUM(amount_cents) AS held FROM holds
+                               WHERE status = 'pending' GROUP BY account_id) h ON h.account_id = a.id
+                   WHERE a.held_cents <> COALESCE(h.held, 0)
+                      OR (a.type <> 'system' AND a.held_cents > a.balance_cents)
+                   ORDER BY a.id"""
+            )
+        ]
+        checked = self.conn.execute("SELECT COUNT(*) FROM accounts").fetchone()[0]
+        return bad, checked
+
+    def unmatched_captures(self) -> tuple[list[int], int]:
+        """(ids of holds whose capture and journal entry disagree: a captured hold without exactly one
+        posted card purchase of its amount on its account, or an entry naming a hold that was not
+        captured so; holds checked)."""
+        bad = [
+            row[0]
+            for row in self.conn.execute(
+                """SELECT h.id FROM holds h
+                   LEFT JOIN journal_entries e ON e.hold_id = h.id
+                   WHERE (h.status = 'captured') <> (e.id IS NOT NULL)
+                      OR (e.id IS NOT NULL AND (e.kind <> 'card_purchase' OR e.status <> 'posted'
+                          OR e.amount_cents <> h.captured_cents OR e.account_id <> h.account_id))
+                   UNION
+                   SELECT e.hold_id FROM journal_entries e LEFT JOIN holds h ON h.id = e.hold_id
+                   WHERE e.hold_id IS NOT NULL AND h.id IS NULL
+                   ORDER BY 1"""
+            )
+        ]
+        checked = self.conn.execute("SELECT COUNT(*) FROM holds").fetchone()[0]
+        return bad, checked
+
+    def unaudited_holds(self) -> tuple[list[int], int]:
+        """(ids of holds without their hold.create audit record, or, once closed, without the one
+        record of how they ended; holds checked). A hold written behind the application's back has
+        neither."""
+        resource = "a.resource_type = 'hold' AND a.resource_id = CAST(h.id AS TEXT) AND a.outcome = 'success'"
+        bad = [
+            row[0]
+            for row in self.conn.execute(
+                f"""SELECT h.id FROM holds h
+                   WHERE (SELECT COUNT(*) FROM audit_log a WHERE {resource} AND a.action = 'hold.create') <> 1
+                      OR (h.status <> 'pending' AND (SELECT COUNT(*) FROM audit_log a WHERE {resource}
+                          AND a.action = CASE h.status WHEN 'captured' THEN 'hold.capture'
+                                                      WHEN 'voided' THEN 'hold.void'
+                                                      ELSE 'hold.expire' END) <> 1)
+                   ORDER BY h.id"""
+            )
+        ]
+        checked = self.conn.execute("SELECT COUNT(*) FROM holds").fetchone()[0]
+        return bad, checked

@@ -103,6 +103,7 @@ class AccountService:
                     pin_salt=salt,
                     pin_hash=crypto.hash_pin(pin, salt, self.settings.pin_pepper),
                     created_at=now_iso(),
+                    daily_limit_cents=self.settings.daily_limit_cents,
                 )
             )
             record(uow, actor, "account.open", "success", "account", account.id, owner_id=owner_id, type=type)

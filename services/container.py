@@ -8,6 +8,7 @@ from services.admin import AdminService
 from services.audit import AuditService
 from services.cards import CardService
 from services.demo import DemoSeeder
+from services.holds import HoldService
 from services.identity import IdentityService
 from services.ledger import LedgerService
 from services.overview import OverviewService
@@ -29,6 +30,7 @@ class Services:
         self.accounts = AccountService(self.uow, settings)
         self.ledger = LedgerService(self.uow, settings)
         self.cards = CardService(self.uow, settings, self.ledger)
+        self.holds = HoldService(self.uow, settings, self.ledger)
         self.statements = StatementService(self.uow)
         self.admin = AdminService(self.uow, settings)
         self.verification = VerificationService(self.uow)

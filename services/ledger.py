@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 
-from entities import valid_id
+from entities import clock, valid_id
 from entities.accounts import Account, SystemAccount
+from entities.clock import now_iso
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import (
     AccountLocked,
@@ -19,10 +20,11 @@ from entities.errors import (
     SameAccount,
     ValidationFailed,
 )
+from entities.holds import ACCOUNT_OUT, USER_DEPOSIT, HoldStatus, limit_error
 from entities.ledger import EntryKind, EntryStatus, JournalEntry, Movement
 from entities.money import check_amount_cents
 from entities.text import clean_text
-from entities.users import Actor
+from entities.users import Actor, Role
 from services import idempotency
 from services.accounts import check_pin, load_visible, refuse_own
 from services.audit import deny, record
@@ -147,22 +149,89 @@ class LedgerService:
                 actor.user_id,
                 memo,
                 reverses=original.id,
+                reason=reason,
             )
             return self._move(uow, actor, idem, movement)
 
     def _move(self, uow, actor: Actor, idem, movement: Movement):
         """Lock, check, then post or record the decline; audit and remember the answer in the same
         transaction, commit, and raise the decline (if any) after the commit."""
+        error = self.decide(uow, actor, movement)
+        if error is not None:
+            self.refuse(uow, actor, idem, movement, error)
+        entry = self.post(uow, actor, movement)
+        idempotency.remember(uow, actor.user_id, idem, entry)
+        uow.commit()
+        return entry
+
+    def decide(self, uow, actor: Actor, movement: Movement):
+        """Lock the accounts, close the debit account's holds whose expiry has come, and return the
+        decline this movement earns, or None. Order: PIN lock, PIN (a wrong one is committed and
+        raised by check_pin), the movement's own rule (status, available funds), the daily limits."""
         uow.accounts.lock(movement.debit, movement.credit)  # PostgreSQL: in id order, re-read under the lock
-        error = movement.declined_for or self._check(uow, actor, movement)
-        if error is None:
-            entry = movement.post()
-            for account, posting in zip((movement.debit, movement.credit), entry.postings, strict=True):
-                if not uow.accounts.save_balance(account):  # a system account's: folded later in commit order
-                    posting.balance_after_cents = None
-        else:
-            entry = movement.declined(error)
+        expire_due(uow, actor, movement.debit)
+        if movement.declined_for is not None:
+            return movement.declined_for
+        if movement.preauthorised:  # a capture: the authorisation already checked and reserved it
+            return None
+        if movement.pin is not None:
+            account = movement.on_account
+            if account.pin_locked:
+                return AccountLocked()
+            check_pin(uow, actor, account, movement.pin, self.settings.pin_pepper, str(movement.kind))
+        return movement.decline() or self._limit_error(uow, actor, movement)
+
+    def _limit_error(self, uow, actor: Actor, movement: Movement):
+        """SPEC section 14: money out of an account per UTC day against its limit; a customer's own
+        cash deposits per UTC day against CUSTOMER_DEPOSIT_DAILY_CENTS. Each total is read under a
+        lock (the account's row, or the total's own row), so racing requests are counted in turn."""
+        account, day = movement.debit, today()
+        if movement.counts_out and account.daily_limit_cents is not None:
+            used = uow.daily_totals.used(ACCOUNT_OUT, account.id, day, lock=True)
+            return limit_error(account.daily_limit_cents, used, movement.amount_cents, account.currency)
+        cap = self.settings.customer_deposit_daily_cents
+        if self._counts_deposit(actor, movement) and cap is not None:
+            used = uow.daily_totals.used(USER_DEPOSIT, actor.user_id, day, lock=True)
+            return limit_error(cap, used, movement.amount_cents, movement.credit.currency)
+        return None
+
+    @staticmethod
+    def _counts_deposit(actor: Actor, movement: Movement) -> bool:
+        return movement.kind == EntryKind.DEPOSIT and actor.role == Role.CUSTOMER
+
+    def count(self, uow, actor: Actor, movement: Movement, day: str | None = None) -> None:
+        """Add a movement (or an authorisation) to today's totals, whether or not a limit is set now,
+        so a limit set later in the day already knows what left the account before it."""
+        if movement.counts_out:
+            uow.daily_totals.add(ACCOUNT_OUT, movement.debit.id, day or today(), movement.amount_cents)
+        elif self._counts_deposit(actor, movement):
+            uow.daily_totals.add(USER_DEPOSIT, actor.user_id, day or today(), movement.amount_cents)
+
+    def post(self, uow, actor: Actor, movement: Movement) -> JournalEntry:
+        """Post the movement (both balances, the entry, its audit record), counted toward the day's
+        totals; the entry as ``actor`` may see it."""
+        entry = movement.post()
+        for account, posting in zip((movement.debit, movement.credit), entry.postings, strict=True):
+            if not uow.accounts.save_balance(account):  # a system account's: folded later in commit order
+                posting.balance_after_cents = None
         uow.ledger.add(entry)
+        self.count(uow, actor, movement)
+        self._audit(uow, actor, movement, entry, None)
+        return self._visible(actor, movement, entry)
+
+    def refuse(self, uow, actor: Actor, idem, movement: Movement, error) -> None:
+        """Record the decline (a declined entry and its audit record, nothing moved), remember the
+        answer, commit, and raise it."""
+        entry = movement.declined(error)
+        uow.ledger.add(entry)
+        self._audit(uow, actor, movement, entry, error)
+        error.extra["entry_id"] = entry.id
+        idempotency.remember(uow, actor.user_id, idem, self._visible(actor, movement, entry), error)
+        uow.commit()
+        raise error
+
+    @staticmethod
+    def _audit(uow, actor: Actor, movement: Movement, entry: JournalEntry, error) -> None:
         record(
             uow,
             actor,
@@ -172,28 +241,14 @@ class LedgerService:
             entry.id,
             amount_cents=movement.amount_cents,
             account_id=movement.on_account.id,
-            reason=error.code if error else None,
+            reason=error.code if error else movement.reason,
             **movement.details,
         )
-        if error is not None:
-            error.extra["entry_id"] = entry.id
-        own = {a.id for a in (movement.debit, movement.credit) if a.owner_id == actor.user_id}
-        entry = visible_to(actor, entry, own)
-        idempotency.remember(uow, actor.user_id, idem, entry, error)
-        uow.commit()
-        if error is not None:
-            raise error
-        return entry
 
-    def _check(self, uow, actor: Actor, movement: Movement):
-        """The decline this movement earns, or None. Order: PIN lock, PIN (a wrong one is
-        committed and raised by check_pin), then the movement's own rule (status, funds)."""
-        if movement.pin is not None:
-            account = movement.on_account
-            if account.pin_locked:
-                return AccountLocked()
-            check_pin(uow, actor, account, movement.pin, self.settings.pin_pepper, str(movement.kind))
-        return movement.decline()
+    @staticmethod
+    def _visible(actor: Actor, movement: Movement, entry: JournalEntry) -> JournalEntry:
+        own = {a.id for a in (movement.debit, movement.credit) if a.owner_id == actor.user_id}
+        return visible_to(actor, entry, own)
 
     def get_entry(self, actor: Actor, entry_id: int) -> JournalEntry:
         """One journal entry; a customer sees only entries touching their own accounts."""
@@ -246,6 +301,36 @@ class LedgerService:
                 deny(uow, actor, "reversal.read", "journal_entry", None, error=Forbidden)
             ids = [entry_id for entry_id in entry_ids if valid_id(entry_id)][:MAX_HISTORY_PAGE]
             return uow.ledger.reversed_among(ids)
+
+
+def today() -> str:
+    """The UTC calendar day limits count in (SPEC section 14)."""
+    return clock.utcnow().date().isoformat()
+
+
+def expire_due(uow, actor: Actor, account: Account) -> None:
+    """Close the account's holds whose expiry has come (the stored reservation still counts them):
+    each becomes 'expired' at its own expiry instant, gives an authorisation's amount back to the
+    day it was counted in, and is audited as hold.expire, observed by this request."""
+    if account is None or account.is_system or account.expired_held_cents <= 0:
+        return
+    observer = replace(actor, user_id=None, role=None)  # nobody expired it: time did
+    for hold in uow.holds.due(account.id, now_iso()):
+        uow.holds.close(hold, HoldStatus.EXPIRED, hold.expires_at)
+        if hold.is_card and hold.counted_day:
+            uow.daily_totals.give_back(ACCOUNT_OUT, account.id, hold.counted_day, hold.amount_cents)
+        record(
+            uow,
+            observer,
+            "hold.expire",
+            "success",
+            "hold",
+            hold.id,
+            account_id=account.id,
+            amount_cents=hold.amount_cents,
+            observed_by=actor.user_id,
+        )
+    account.expired_held_cents = 0  # held_cents already left them out; now the stored total does too
 
 
 def visible_to(actor: Actor, entry: JournalEntry, own_account_ids: set[int]) -> JournalEntry:

@@ -19,5 +19,8 @@ class ServiceSettings:
     refresh_token_days: int = 7
     web_idle_minutes: int = 15
     web_absolute_hours: int = 12
+    hold_expiry_seconds: int = 604800  # a card authorisation's life (SPEC section 13)
+    daily_limit_cents: int | None = None  # new accounts' daily limit on money out (section 14)
+    customer_deposit_daily_cents: int | None = None  # a customer's self-service cash in per UTC day
     jwt_issuer: str = "corebank"
     jwt_audience: str = "corebank-api"

@@ -42,6 +42,9 @@ class VerificationService:
                 ("entries_balanced", uow.verification.unbalanced_entries),
                 ("balances_match_postings", uow.verification.mismatched_balances),
                 ("no_negative_balances", uow.verification.negative_balances),
+                ("holds_match_reservations", uow.verification.unmatched_reservations),
+                ("captures_match_entries", uow.verification.unmatched_captures),
+                ("holds_audited", uow.verification.unaudited_holds),
             ):
                 checks.append(_check(name, *query()))
             walk = _ChainWalk(uow, checkpoint)

@@ -5,6 +5,7 @@ from app.api import (  # noqa: F401  (routes register on import)
     admin,
     auth,
     cards,
+    holds,
     me,
     openapi,
     statements,

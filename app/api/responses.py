@@ -30,6 +30,9 @@ class Account(BaseModel):
     type: str
     currency: str
     balance_cents: int
+    available_cents: int  # balance less pending holds (SPEC section 13)
+    held_cents: int
+    daily_limit_cents: int | None  # null: no daily limit (section 14)
     status: str
     pin_locked: bool
     owner_id: int | None
@@ -51,6 +54,7 @@ class Entry(BaseModel):
     memo: str | None
     decline_reason: str | None
     reverses_entry_id: int | None
+    hold_id: int | None  # the hold a card purchase captured
     created_at: str
     postings: list[Posting]
 
@@ -216,3 +220,23 @@ class Checkpoint(BaseModel):
 
 
 SCHEMAS.update({m.__name__: m for m in (Checkpoint,)})
+
+
+# Holds (SPEC section 13).
+class Hold(BaseModel):
+    id: int
+    account_id: int
+    card_id: int | None
+    kind: str  # card_authorization or staff_hold
+    amount_cents: int
+    captured_cents: int
+    status: str  # pending, captured, voided or expired
+    merchant: str | None
+    reason: str | None
+    expires_at: str | None
+    created_at: str
+    entry_id: int | None  # the capture's journal entry
+
+
+HoldList = _page("HoldList", Hold)
+SCHEMAS.update({m.__name__: m for m in (Hold, HoldList)})

@@ -11,6 +11,7 @@ from pydantic_core import PydanticCustomError
 
 from entities.cards import MAX_MERCHANT, check_merchant
 from entities.errors import ValidationFailed
+from entities.holds import MAX_HOLD_SECONDS, MAX_LIMIT_CENTS
 from entities.text import clean_text
 from entities.users import MAX_FULL_NAME, check_password, check_timezone, clean_full_name
 from services.emails import check_email
@@ -203,6 +204,37 @@ class CardPurchaseIn(Strict):
     amount_cents: AmountCents
     merchant: Merchant
     pin: Pin
+
+
+# Holds and limits (SPEC sections 13 and 14).
+class AuthorizationIn(Strict):
+    amount_cents: AmountCents
+    merchant: Merchant
+    pin: Pin
+
+
+class StaffHoldIn(Strict):
+    amount_cents: AmountCents
+    reason: Annotated[
+        str,
+        Field(description=f"1 to {MAX_MEMO} characters; {_TEXT}", json_schema_extra=_lengths(1, MAX_MEMO)),
+        _rule(lambda value: clean_text(value, "reason", MAX_MEMO, required=True)),
+    ]
+    expires_in_seconds: Annotated[int, Field(ge=1, le=MAX_HOLD_SECONDS)] | None = None
+
+
+class CaptureIn(Strict):
+    amount_cents: Annotated[int, Field(ge=1, le=10**12, description="1 to the held amount; default all")] | None = None
+
+
+class LimitIn(Strict):
+    daily_limit_cents: Annotated[int, Field(ge=1, le=MAX_LIMIT_CENTS, description="null: no limit")] | None
+
+
+class HoldsQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, Field(max_length=64)] | None = None
+    status: Literal["pending", "captured", "voided", "expired"] | None = None
 
 
 class StatementQuery(Query):

@@ -26,6 +26,9 @@ def account(a) -> dict:
         "type": str(a.type),
         "currency": a.currency,
         "balance_cents": a.balance_cents,
+        "available_cents": a.available_cents,
+        "held_cents": a.held_cents,
+        "daily_limit_cents": a.daily_limit_cents,
         "status": str(a.status),
         "pin_locked": a.pin_locked,
         "owner_id": a.owner_id,
@@ -43,6 +46,7 @@ def entry(e, balance_of: int | None = None) -> dict:
         "memo": e.memo,
         "decline_reason": e.decline_reason,
         "reverses_entry_id": e.reverses_entry_id,
+        "hold_id": e.hold_id,
         "created_at": e.created_at,
         "postings": [
             {"account_id": p.account_id, "amount_cents": p.amount_cents, "balance_after_cents": p.balance_after_cents}
@@ -54,6 +58,23 @@ def entry(e, balance_of: int | None = None) -> dict:
             (p.balance_after_cents for p in e.postings if p.account_id == balance_of), None
         )
     return body
+
+
+def hold(h) -> dict:
+    return {
+        "id": h.id,
+        "account_id": h.account_id,
+        "card_id": h.card_id,
+        "kind": str(h.kind),
+        "amount_cents": h.amount_cents,
+        "captured_cents": h.captured_cents,
+        "status": str(h.status),
+        "merchant": h.merchant,
+        "reason": h.reason,
+        "expires_at": h.expires_at,
+        "created_at": h.created_at,
+        "entry_id": h.entry_id,
+    }
 
 
 def history_item(item) -> dict:

@@ -1,27 +1,34 @@
 """The embedded backend: one SQLite file, one writer at a time (SPEC section 4).
 
-What is SQLite's own lives here: connections and their pragmas (connection.py), the writer queue
-(writer.py), how a write transaction begins (BEGIN IMMEDIATE behind the queue) and how sqlite3's
-exceptions become repository.errors. The SQL itself is shared (repository/*.py)."""
+What is SQLite's own lives here: connections and their pragmas (connection.py), the writer queue and
+group commit (writer.py: under load the write units of a process share one transaction, each in its
+own savepoint), and how sqlite3's exceptions become repository.errors (errors.py). The SQL itself is
+shared (repository/*.py)."""
 
 from __future__ import annotations
 
 import sqlite3
 
-from repository.errors import DatabaseBusy, IntegrityViolation, UniqueViolation
 from repository.sqlite import connection
-from repository.sqlite.writer import WRITER_WAIT_S, writer_lock
+from repository.sqlite.errors import translate
+from repository.sqlite.writer import hooks, writer_for
+
+__all__ = ["SqliteBackend", "SqliteConnection", "translate"]
 
 
 class SqliteConnection:
     """sqlite3's connection behind the interface every repository uses: ``execute`` (``?`` and
-    ``:name`` placeholders, rows readable by name and position), ``executemany``, ``tuples``."""
+    ``:name`` placeholders, rows readable by name and position), ``executemany``, ``tuples``.
+
+    ``raw`` is the thread's own connection (``own``), except inside a write unit of work: there it is
+    the process's writer connection, lent with the writer slot (``unit``) until the unit gives it up."""
 
     name = "sqlite"
-    __slots__ = ("raw",)
+    __slots__ = ("raw", "own", "unit")
 
     def __init__(self, raw: sqlite3.Connection):
-        self.raw = raw
+        self.raw = self.own = raw
+        self.unit = None
 
     def execute(self, sql: str, params=()):
         try:
@@ -48,17 +55,6 @@ class SqliteConnection:
             raise translate(exc) from None
 
 
-def translate(exc: sqlite3.Error) -> Exception:
-    message = str(exc)
-    if isinstance(exc, sqlite3.IntegrityError):
-        if message.startswith("UNIQUE constraint failed: "):
-            return UniqueViolation(message, message.removeprefix("UNIQUE constraint failed: "))
-        return IntegrityViolation(message)
-    if isinstance(exc, sqlite3.OperationalError) and ("locked" in message or "busy" in message):
-        return DatabaseBusy(message)
-    return exc
-
-
 class SqliteBackend:
     """Units of work over one SQLite file (see repository/unit_of_work.py)."""
 
@@ -79,29 +75,33 @@ class SqliteBackend:
             connection.discard(self.database_url)
 
     def begin(self, conn: SqliteConnection, write: bool):
-        """Returns what ``end`` must release: the writer-queue slot of a write transaction."""
-        slot = None
+        """Returns what ``end`` must release: a write transaction's share of the writer (writer.Unit),
+        whose connection ``conn`` uses until then."""
         if write:
-            slot = writer_lock(self.database_url)
-            if not slot.acquire(timeout=WRITER_WAIT_S):
-                raise DatabaseBusy("database is locked")
-        try:
-            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
-        except BaseException:
-            if slot is not None:
-                slot.release()
-            raise
-        return slot
+            return writer_for(self.database_url).begin(conn)
+        conn.execute("BEGIN")
+        return None
 
     def commit(self, conn: SqliteConnection) -> None:
-        conn.execute("COMMIT")
+        """A write unit returns once the COMMIT that holds it is done (its own, or its batch's)."""
+        unit = conn.unit
+        if unit is None:
+            conn.execute("COMMIT")
+            return
+        if hooks.before_unit_commit is not None:
+            hooks.before_unit_commit(conn)
+        unit.commit()
 
     def rollback(self, conn: SqliteConnection) -> None:
-        conn.execute("ROLLBACK")
+        """A write unit undoes its own statements only (its savepoint, inside a batch)."""
+        if conn.unit is not None:
+            conn.unit.rollback()
+        elif conn.raw.in_transaction:  # not after a failed group commit, which ended everything
+            conn.execute("ROLLBACK")
 
     def end(self, slot) -> None:
         if slot is not None:
-            slot.release()
+            slot.end()
 
     def after_commit(self) -> None:
         pass

@@ -278,11 +278,19 @@ def test_open_account_answer_and_lookup(api, client, alice, bob):
         "type",
         "currency",
         "balance_cents",
+        "available_cents",
+        "held_cents",
+        "daily_limit_cents",
         "status",
         "pin_locked",
         "owner_id",
         "created_at",
     }
+    assert (account["available_cents"], account["held_cents"], account["daily_limit_cents"]) == (
+        account["balance_cents"],
+        0,
+        None,
+    )
     lookup = client.get("/api/v1/accounts/lookup", query_string={"number": account["number"]}, headers=b_headers)
     assert (lookup.status_code, lookup.json) == (200, {"number": account["number"], "holder": "Alice C."})
 

@@ -10,6 +10,9 @@ CHECKS = [
     "entries_balanced",
     "balances_match_postings",
     "no_negative_balances",
+    "holds_match_reservations",
+    "captures_match_entries",
+    "holds_audited",
     "audit_chain_intact",
     "audit_all_sealed",
     "journal_entries_audited",
@@ -20,7 +23,7 @@ CHECKS = [
 
 @pytest.fixture
 def activity(api, teller):
-    """Deposits, a withdrawal, a transfer, a reversal and a decline."""
+    """Deposits, a withdrawal, a transfer, a reversal, a decline, a captured authorisation and a staff hold."""
     _, headers = api.customer()
     source = api.funded_account(headers, 10_000)
     target = api.account(headers, type="savings")
@@ -30,6 +33,15 @@ def activity(api, teller):
     entry = api.transfer(headers, source["id"], target["number"], 2_000).json
     assert api.client.post(f"/api/v1/transactions/{entry['id']}/reverse", headers=teller[1]).status_code == 201
     assert api.transfer(headers, target["id"], source["number"], 1).status_code == 422
+    card = api.client.post(f"/api/v1/accounts/{source['id']}/card", headers=headers).json
+    hold = api.client.post(
+        f"/api/v1/cards/{card['id']}/authorizations",
+        json={"amount_cents": 700, "merchant": "Rail", "pin": PIN},
+        headers=headers,
+    ).json
+    assert api.client.post(f"/api/v1/holds/{hold['id']}/capture", json={}, headers=headers).status_code == 201
+    lien = {"amount_cents": 300, "reason": "Dispute 12"}
+    assert api.client.post(f"/api/v1/accounts/{source['id']}/holds", json=lien, headers=teller[1]).status_code == 201
     return source, target
 
 
@@ -155,3 +167,34 @@ def test_admin_verify_api_reports_a_failure(app, client, admin, activity):
 def test_only_admins_run_verification(api, client, teller, who):
     headers = teller[1] if who == "teller" else api.customer()[1]
     assert_problem(client.get("/api/v1/admin/verify", headers=headers), 403, "forbidden")
+
+
+def _failed(app) -> dict:
+    return {name: state for name, state in _lines(_verify(app).output).items() if state == "FAIL"}
+
+
+def test_a_hold_inserted_behind_the_applications_back_is_caught(app, activity):
+    source, _ = activity
+    _tamper(
+        app,
+        (
+            "INSERT INTO holds (account_id, kind, amount_cents, reason, created_at)"
+            " VALUES (?, 'staff_hold', 100, 'forged', '2026-01-01T00:00:00.000000Z')",
+            (source["id"],),
+        ),
+    )
+    assert _failed(app) == {"holds_audited": "FAIL"}
+
+
+def test_a_reservation_edited_behind_the_applications_back_is_caught(app, activity):
+    source, _ = activity
+    _tamper(app, ("UPDATE accounts SET held_cents = 0 WHERE id = ?", (source["id"],)))
+    assert _failed(app) == {"holds_match_reservations": "FAIL"}
+
+
+def test_a_hold_released_behind_the_applications_back_is_caught(app, activity):
+    _tamper(
+        app,
+        ("UPDATE holds SET status = 'voided', closed_at = '2026-01-01T00:00:00.000000Z' WHERE status = 'pending'", ()),
+    )
+    assert _failed(app) == {"holds_audited": "FAIL"}

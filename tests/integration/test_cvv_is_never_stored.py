@@ -9,11 +9,9 @@ import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
 from app import create_app
-from entities.accounts import Account, AccountType
 from entities.clock import now_iso
 from entities.users import User
 from repository import db, migrations
-from repository.accounts import AccountRepository
 from repository.users import UserRepository
 from tests.conftest import ApiHelper
 from tests.support.scratch import scratch_dir
@@ -99,11 +97,16 @@ def _legacy_card(conn) -> tuple[str, str]:
     cvv_token = Fernet(CARD_KEY).encrypt(b"042").decode()
     conn.execute("BEGIN IMMEDIATE")
     user = UserRepository(conn).add(User(None, "legacy@example.com", "Legacy Holder", "hash", created_at=now_iso()))
-    account = AccountRepository(conn).add(Account(None, "", user.id, AccountType.CHECKING, "USD", created_at=now_iso()))
+    # The schema of that release: today's AccountRepository writes columns added later (0007).
+    account_id = conn.execute(
+        "INSERT INTO accounts (number, owner_id, type, currency, created_at)"
+        " VALUES ('4000000001', ?, 'checking', 'USD', ?) RETURNING id",
+        (user.id, now_iso()),
+    ).fetchone()[0]
     conn.execute(
         "INSERT INTO cards (account_id, pan_last4, pan_encrypted, cvv_encrypted, expiry_month, expiry_year,"
         " status, created_at) VALUES (?, '1111', ?, ?, 3, 2029, 'frozen', '2025-03-01T00:00:00.000000Z')",
-        (account.id, pan_token, cvv_token),
+        (account_id, pan_token, cvv_token),
     )
     conn.execute("COMMIT")
     # Checkpointed into the main file, where a plain DROP would leave it in a free page.

@@ -180,11 +180,13 @@ def test_a_writer_that_cannot_get_the_lock_fails_and_its_connection_is_discarded
         blocker.execute("ROLLBACK")
         blocker.close()
     assert time.monotonic() - started < 2
-    with pytest.raises(sqlite3.ProgrammingError):  # closed, never handed to the next unit of work
-        opened[0].execute("SELECT 1")
+    assert len(opened) == 2  # the thread's own connection, and the writer connection that tried BEGIN IMMEDIATE
+    for conn in opened:
+        with pytest.raises(sqlite3.ProgrammingError):  # closed, never handed to the next unit of work
+            conn.execute("SELECT 1")
     with uow() as work:
         add_user(work, "after@example.com")
         work.commit()
-    assert len(opened) == 2
+    assert len(opened) == 4
     with uow(write=False) as work:
         assert work.users.by_email("after@example.com") is not None

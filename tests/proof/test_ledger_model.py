@@ -1,20 +1,25 @@
-"""Model-based test: Hypothesis drives services.ledger (and the account status changes that
-matter to it) with random sequences of deposits, withdrawals, transfers, teller reversals,
+"""Model-based test: Hypothesis drives services.ledger and services.holds (and the account status
+changes that matter to them) with random sequences of deposits, withdrawals, transfers, teller
+reversals, card authorisations, captures (full and partial), voids, the passing of time (expiry),
 freezes, wrong PINs, unlocks and idempotent retries, and compares every outcome with a plain
-in-memory model. After every step: balances, statuses and PIN locks match the model, no
-balance is negative, and verification (SPEC section 8) passes."""
+in-memory model. After every step: balances, available balances (balance less pending holds),
+statuses and PIN locks match the model, no balance is negative, and verification (SPEC section 8)
+passes. The clock is the model's: entities.clock.utcnow is replaced for the run."""
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
 from app import create_app
+from entities import clock
 from entities.errors import DomainError
+from entities.holds import Hold
 from entities.ledger import JournalEntry
 from entities.users import Actor, Role
 from services.idempotency import IdempotentRequest, Replayed
@@ -29,6 +34,33 @@ account_index = st.integers(min_value=0, max_value=2)
 mostly_true = st.integers(min_value=0, max_value=4).map(bool)  # 4 in 5: most PINs are right
 OPENING_CENTS = 20_000
 PIN_UNLOCKS_PER_DAY = 3  # the default (SPEC section 1); a model run lasts well under 24 hours
+HOLD_EXPIRY_SECONDS = 600
+
+
+class ModelClock:
+    """The time the services read through entities.clock during the run: the real time at the start
+    plus what the model let pass (a few hours at most, so code reading the real clock, such as the
+    24-hour window of PIN unlocks, still sees every record of the run)."""
+
+    epoch = datetime.now(UTC)
+    seconds = 0.0
+
+    @classmethod
+    def now(cls) -> datetime:
+        return cls.epoch + timedelta(seconds=cls.seconds)
+
+
+@dataclass
+class ModelHold:
+    account: int
+    amount: int
+    created: float  # model seconds
+    status: str = "pending"
+
+    def live_status(self, now: float) -> str:
+        if self.status == "pending" and now >= self.created + HOLD_EXPIRY_SECONDS:
+            return "expired"
+        return self.status
 
 
 def render(entry, error) -> tuple[int, dict]:
@@ -78,6 +110,8 @@ class LedgerMachine(RuleBasedStateMachine):
         self.locked = {a.id: False for a in self.accounts}
         self.teller_unlocks = {a.id: 0 for a in self.accounts}
         self.entries: dict[int, Entry] = {}
+        self.holds: dict[int, ModelHold] = {}
+        self.cards = {a.id: self.services.cards.issue(self.owner[a.id], a.id).card.id for a in self.accounts}
         self.remembered: list[Remembered] = []
         self.keys = itertools.count(1)
         for index in range(len(self.accounts)):
@@ -161,7 +195,7 @@ class LedgerMachine(RuleBasedStateMachine):
             expected = "not_reversible"
         elif original.reversed:
             expected = "already_reversed"
-        elif back_from != VAULT and self.balance[back_from] < original.amount:
+        elif back_from != VAULT and self._available(back_from) < original.amount:
             expected = "insufficient_funds"  # frozen accounts still take a teller's reversal
         else:
             expected = None
@@ -175,6 +209,79 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         if outcome is not None and expected is None:
             original.reversed = True
+
+    @rule(index=account_index, amount=amounts, right_pin=mostly_true, keyed=st.booleans())
+    def authorize(self, index, amount, right_pin, keyed):
+        """Same checks and order as a purchase; a success reserves instead of posting."""
+        account_id = self._account(index)
+        actor = self.owner[account_id]
+        pin = PIN if right_pin else WRONG_PIN
+        expected = self._pin_outcome(account_id, right_pin) or self._decline([account_id], account_id, amount)
+        key = f"key-{next(self.keys)}"
+        idem = IdempotentRequest(key, f"authorize {account_id} {amount} {pin}", render) if keyed else None
+        try:
+            result = self.services.holds.authorize(actor, self.cards[account_id], amount, "Model Shop", pin, idem)
+        except DomainError as error:
+            assert error.code == expected, (error.code, expected)
+            entry_id = error.extra.get("entry_id")
+            assert (entry_id is not None) == (expected != "invalid_pin"), (expected, entry_id)
+            if entry_id is not None:
+                self.entries[entry_id] = Entry("card_purchase", account_id, VAULT, amount, False)
+            return
+        assert expected is None, f"expected {expected}, got a hold"
+        assert isinstance(result, Hold) and result.status == "pending" and result.id not in self.holds
+        self.holds[result.id] = ModelHold(account_id, amount, ModelClock.seconds)
+
+    @precondition(lambda self: self.holds)
+    @rule(pick=st.integers(min_value=0, max_value=10**6), part=st.integers(min_value=0, max_value=12))
+    def capture(self, pick, part):
+        """part 0: all of it; 1-10: a tenth each; 11-12: more than held (refused)."""
+        hold_id = sorted(self.holds)[pick % len(self.holds)]
+        hold = self.holds[hold_id]
+        amount = None if part == 0 else max(1, hold.amount * part // 10) + (1 if part > 10 else 0)
+        actor = self.owner[hold.account]
+        status = hold.live_status(ModelClock.seconds)
+        if status != "pending":
+            if status == "expired":
+                hold.status = "expired"
+            self._expect_error("hold_not_pending", lambda: self.services.holds.capture(actor, hold_id, amount))
+            return
+        if amount is not None and amount > hold.amount:
+            self._expect_error("validation_error", lambda: self.services.holds.capture(actor, hold_id, amount))
+            return
+        entry = self.services.holds.capture(actor, hold_id, amount)
+        taken = hold.amount if amount is None else amount
+        assert (entry.kind, entry.amount_cents, entry.hold_id) == ("card_purchase", taken, hold_id)
+        hold.status = "captured"
+        self.balance[hold.account] -= taken
+        self.entries[entry.id] = Entry("card_purchase", hold.account, VAULT, taken, True)
+
+    @precondition(lambda self: self.holds)
+    @rule(pick=st.integers(min_value=0, max_value=10**6), by_teller=st.booleans())
+    def void(self, pick, by_teller):
+        hold_id = sorted(self.holds)[pick % len(self.holds)]
+        hold = self.holds[hold_id]
+        actor = self.teller if by_teller else self.owner[hold.account]
+        status = hold.live_status(ModelClock.seconds)
+        if status != "pending":
+            if status == "expired":
+                hold.status = "expired"
+            self._expect_error("hold_not_pending", lambda: self.services.holds.void(actor, hold_id))
+            return
+        assert self.services.holds.void(actor, hold_id).status == "voided"
+        hold.status = "voided"
+
+    @precondition(lambda self: any(self._held(a) for a in self.balance))
+    @rule(extra=st.integers(min_value=0, max_value=3), keyed=st.booleans())
+    def withdraw_into_what_is_held(self, extra, keyed):
+        """The edge random amounts rarely hit: just over the available balance, within the balance."""
+        account_id = next(a for a in self.balance if self._held(a))
+        amount = min(self._available(account_id) + 1 + extra, self.balance[account_id])
+        self.withdraw(self.accounts.index(next(a for a in self.accounts if a.id == account_id)), amount, True, keyed)
+
+    @rule(seconds=st.sampled_from([1, 60, 299, 600, 601, 900]))
+    def time_passes(self, seconds):
+        ModelClock.seconds += seconds
 
     @rule(index=account_index)
     def customer_cannot_reverse(self, index):
@@ -245,9 +352,16 @@ class LedgerMachine(RuleBasedStateMachine):
     def _decline(self, customer_accounts: list[int], debit: int, amount: int) -> str | None:
         if any(self.frozen[a] for a in customer_accounts):
             return "account_unavailable"
-        if self.balance[debit] < amount:
+        if self._available(debit) < amount:
             return "insufficient_funds"
         return None
+
+    def _held(self, account_id: int) -> int:
+        now = ModelClock.seconds
+        return sum(h.amount for h in self.holds.values() if h.account == account_id and h.live_status(now) == "pending")
+
+    def _available(self, account_id: int) -> int:
+        return self.balance[account_id] - self._held(account_id)
 
     def _run(self, actor, fingerprint, keyed, call, expected, entry: Entry):
         """Call with (or without) a fresh key; check the outcome against ``expected``
@@ -291,6 +405,8 @@ class LedgerMachine(RuleBasedStateMachine):
         for account_id in self.balance:
             account = self.services.accounts.get(self.teller, account_id)
             assert account.balance_cents == self.balance[account_id] >= 0
+            assert account.held_cents == self._held(account_id)
+            assert account.available_cents == self.balance[account_id] - self._held(account_id) >= 0
             assert (account.status == "frozen") == self.frozen[account_id]
             assert account.pin_locked == self.locked[account_id]
             assert account.pin_failures == self.pin_failures[account_id]
@@ -308,6 +424,12 @@ class LedgerMachine(RuleBasedStateMachine):
             assert shown == expected
 
     @invariant()
+    def holds_read_as_the_model(self):
+        for hold_id, hold in self.holds.items():
+            read = self.services.holds.get(self.teller, hold_id)
+            assert read.status == hold.live_status(ModelClock.seconds), (hold_id, read.status, hold)
+
+    @invariant()
     def verification_passes(self):
         failed = [c for c in self.services.verification.run() if not c.passed]
         assert not failed, failed
@@ -318,7 +440,9 @@ def _declined_on(entry: Entry):
     return entry.debit if entry.debit != VAULT else entry.credit
 
 
-def test_ledger_service_matches_the_model(tmp_path):
+def test_ledger_service_matches_the_model(tmp_path, monkeypatch):
+    ModelClock.epoch, ModelClock.seconds = datetime.now(UTC), 0.0
+    monkeypatch.setattr(clock, "utcnow", ModelClock.now)
     app = create_app(
         {
             "COREBANK_ENV": "test",
@@ -327,6 +451,7 @@ def test_ledger_service_matches_the_model(tmp_path):
             "BCRYPT_COST": 4,
             "RATELIMIT_ENABLED": False,
             "LOG_DIR": str(tmp_path / "logs"),
+            "HOLD_EXPIRY_SECONDS": HOLD_EXPIRY_SECONDS,
         }
     )
     LedgerMachine.services = app.extensions["corebank"]
