@@ -27,10 +27,11 @@ CODES_BY_OPERATION: dict[str, tuple[str, ...]] = {
     "open_account": ("own_account",),
     "change_pin": (*_PIN, "account_unavailable"),
     "deposit": ("account_unavailable", "own_account", *_IDEMPOTENT),
-    "withdraw": (*_PIN, "insufficient_funds", "account_unavailable", "own_account", *_IDEMPOTENT),
+    "withdraw": (*_PIN, "insufficient_funds", "limit_exceeded", "account_unavailable", "own_account", *_IDEMPOTENT),
     "transfer": (
         *_PIN,
         "insufficient_funds",
+        "limit_exceeded",
         "same_account",
         "currency_mismatch",
         "account_unavailable",
@@ -46,7 +47,25 @@ CODES_BY_OPERATION: dict[str, tuple[str, ...]] = {
     "issue_card": ("card_exists", "account_unavailable"),
     "card_freeze": ("conflict",),
     "card_unfreeze": ("conflict",),
-    "card_purchase": (*_PIN, "card_frozen", "insufficient_funds", "account_unavailable", *_IDEMPOTENT),
+    "card_purchase": (
+        *_PIN,
+        "card_frozen",
+        "insufficient_funds",
+        "limit_exceeded",
+        "account_unavailable",
+        *_IDEMPOTENT,
+    ),
+    "authorize_card": (
+        *_PIN,
+        "card_frozen",
+        "insufficient_funds",
+        "limit_exceeded",
+        "account_unavailable",
+        *_IDEMPOTENT,
+    ),
+    "place_hold": ("insufficient_funds", "account_unavailable", "own_account"),
+    "capture_hold": ("hold_not_pending", "not_capturable", *_IDEMPOTENT),
+    "void_hold": ("hold_not_pending",),
 }
 # Words a reader needs that no model says.
 NOTES_BY_OPERATION = {
@@ -97,6 +116,10 @@ REQUEST_EXAMPLES = {
     "RoleIn": {"role": "teller"},
     "CardPurchaseIn": {"amount_cents": 1299, "merchant": "Blue Bottle Coffee", "pin": "1234"},
     "EmptyIn": {},
+    "AuthorizationIn": {"amount_cents": 4999, "merchant": "Hotel Astoria", "pin": "1234"},
+    "StaffHoldIn": {"amount_cents": 20000, "reason": "Deposit for a safe box", "expires_in_seconds": 86400},
+    "CaptureIn": {"amount_cents": 4500},
+    "LimitIn": {"daily_limit_cents": 100000},
 }
 RESPONSE_EXAMPLES = {
     "Account": {
@@ -245,4 +268,16 @@ def example_from_schema(schema: dict, defs: dict, depth: int = 0):
         return 1.0
     if kind == "boolean":
         return False
-    return "string"
+    return _string_example(schema)
+
+
+# Values for the string patterns the models use, so a built example passes its own schema.
+_PATTERN_EXAMPLES = {r"^[0-9]{4,6}$": "1234", r"^[0-9]{10}$": "4539578763", r"^[A-Z]{3}$": "USD"}
+
+
+def _string_example(schema: dict) -> str:
+    if schema.get("pattern") in _PATTERN_EXAMPLES:
+        return _PATTERN_EXAMPLES[schema["pattern"]]
+    return (
+        "example text"[: schema.get("maxLength", 64)] if schema.get("minLength", 1) <= 12 else "x" * schema["minLength"]
+    )

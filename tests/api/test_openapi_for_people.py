@@ -60,6 +60,7 @@ def test_the_money_operations_list_their_domain_codes(document):
     assert set(transfer["422"]["content"]["application/problem+json"]["examples"]) == {
         "validation_error",
         "insufficient_funds",
+        "limit_exceeded",
         "same_account",
         "currency_mismatch",
         "idempotency_key_reused",
