@@ -45,7 +45,7 @@ def document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Corebank API", "version": "1.0.0", "description": docs.OVERVIEW},
-        "servers": [{"url": "/"}],
+        # No "servers": the default is this host, and Swagger UI would offer an unlabelled picker.
         "tags": _tags(),
         "paths": paths,
         "components": {
