@@ -61,6 +61,8 @@ def _tags() -> list[dict]:
 
 
 def _operation(op, schemas: dict) -> dict:
+    # X-Request-ID is documented as a response header and in the overview, not as a request parameter:
+    # the API accepts any value (it replaces a malformed one), which a parameter schema cannot say.
     # Every route is rate-limited (RATELIMIT_DEFAULT at least) and any may meet a busy database.
     statuses = set(op.errors) | {429, 503} | ({422} if (op.body or op.query) else set()) | ({415} if op.body else set())
     codes = docs.codes_for(op.operation_id, sorted(statuses))
@@ -117,7 +119,6 @@ def _parameters(op) -> list[dict]:
             params.append(param)
     if op.idempotent:
         params.append(docs.IDEMPOTENCY_KEY)
-    params.append(docs.REQUEST_ID)
     return params
 
 

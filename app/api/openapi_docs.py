@@ -177,13 +177,6 @@ IDEMPOTENCY_KEY = {
     "schema": {"type": "string", "minLength": 1, "maxLength": 255},
     "example": "6b1f0b6e-2f7c-4d0e-9a55-3f1c2b8d9e01",
 }
-REQUEST_ID = {
-    "name": "X-Request-ID",
-    "in": "header",
-    "required": False,
-    "description": "Optional: your own id for this request, echoed back (1 to 128 of `[A-Za-z0-9._-]`).",
-    "schema": {"type": "string", "maxLength": 128},
-}
 
 OVERVIEW = """Retail-banking core over JSON.
 
@@ -197,6 +190,8 @@ OVERVIEW = """Retail-banking core over JSON.
   the money moves once.
 * **Rate limits**: every operation may answer `429 rate_limited` with `Retry-After`; answers carry the
   `X-RateLimit-*` headers.
+* **Request ids**: send `X-Request-ID` (1 to 128 of `[A-Za-z0-9._-]`) and it is echoed back; any other value,
+  or none, gets a new id. Every answer carries it: quote it when asking about a request.
 * Lists page with `limit` (1-200) and `cursor` (the previous page's `next_cursor`, null on the last page).
 """
 

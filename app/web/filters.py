@@ -43,6 +43,8 @@ def audit_details(details) -> list[tuple[str, str]]:
     for key, value in (details or {}).items():
         if key.endswith("_cents") and isinstance(value, int):
             shown.append((humanize(key[: -len("_cents")]), format_cents(value)))
+        elif isinstance(value, str) and (key == "until" or key.endswith(("_at", "_until"))):
+            shown.append((humanize(key), localtime(value, "%d %b %Y %H:%M %Z")))
         elif isinstance(value, bool):
             shown.append((humanize(key), "yes" if value else "no"))
         elif value is not None:

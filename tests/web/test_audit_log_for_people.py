@@ -3,6 +3,8 @@ year and zone, and filters by a person's email."""
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import PIN
 
 
@@ -28,3 +30,13 @@ def test_the_audit_log_filters_by_a_persons_email(web, client):
     assert "Grace Hopper" in html and "Ada Lovelace" not in html
     unknown = client.get("/admin/audit", query_string={"actor_id": "nobody@example.com"})
     assert unknown.status_code == 422
+
+
+def test_a_lockouts_end_is_shown_as_a_time_with_its_zone(web, client):
+    locked = web.user("Locked Out")
+    for attempt in range(5):
+        web.login(locked, f"wrong password {attempt}")
+    web.staff("admin")
+    html = client.get("/admin/audit", query_string={"action": "user.lockout"}).get_data(as_text=True)
+    assert "Until:</span> " in html and "Z</span>" not in html
+    assert re.search(r"Until:</span> \d\d \w{3} \d{4} \d\d:\d\d UTC", html)
