@@ -4,7 +4,11 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(VENV)/bin/pip
 HTMX_VERSION := 2.0.11
+SWAGGER_UI_VERSION := 5.35.0
+AXE_VERSION := 4.14.1
 VENDOR := static/vendor
+# axe-core is for the browser tests only (injected by them), so it stays out of static/.
+AXE := .cache/axe/axe.min.js
 
 export FLASK_APP := app:create_app
 
@@ -13,7 +17,7 @@ export FLASK_APP := app:create_app
 run: setup assets migrate
 	$(PY) run.py
 
-test: setup-dev assets
+test: setup-dev assets $(AXE)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL (SPEC section 17): the fixtures create one database per test on
@@ -78,13 +82,30 @@ setup: $(VENV)/.installed
 setup-dev: $(VENV)/.installed-dev
 
 # Front-end assets come from the npm registry at setup; they are never committed.
-assets: $(VENDOR)/htmx.min.js
+assets: $(VENDOR)/htmx.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
 
 $(VENDOR)/htmx.min.js:
 	mkdir -p $(VENDOR) .cache/npm
 	cd .cache/npm && npm pack --silent htmx.org@$(HTMX_VERSION) >/dev/null
 	tar -xzf .cache/npm/htmx.org-$(HTMX_VERSION).tgz -C .cache/npm
 	cp .cache/npm/package/dist/htmx.min.js $(VENDOR)/htmx.min.js
+	rm -rf .cache/npm/package
+
+# Swagger UI renders /api/v1/docs: its bundle runs under the strict CSP (no inline script or style
+# needed; static/js/api-docs.js starts it).
+$(VENDOR)/swagger-ui/swagger-ui-bundle.js:
+	mkdir -p $(VENDOR)/swagger-ui .cache/npm
+	cd .cache/npm && npm pack --silent swagger-ui-dist@$(SWAGGER_UI_VERSION) >/dev/null
+	rm -rf .cache/npm/package && tar -xzf .cache/npm/swagger-ui-dist-$(SWAGGER_UI_VERSION).tgz -C .cache/npm
+	cp .cache/npm/package/swagger-ui.css .cache/npm/package/LICENSE $(VENDOR)/swagger-ui/
+	cp .cache/npm/package/swagger-ui-bundle.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js
+	rm -rf .cache/npm/package
+
+$(AXE):
+	mkdir -p .cache/axe .cache/npm
+	cd .cache/npm && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null
+	rm -rf .cache/npm/package && tar -xzf .cache/npm/axe-core-$(AXE_VERSION).tgz -C .cache/npm
+	cp .cache/npm/package/axe.min.js $(AXE)
 	rm -rf .cache/npm/package
 
 migrate: setup

@@ -26,13 +26,14 @@ def _read_password() -> str:
     return sys.stdin.readline().rstrip("\r\n")
 
 
-def _create_staff(email: str, role: Role) -> None:
+def _create_staff(email: str, role: Role, name: str | None) -> None:
     try:
-        user = _services().identity.register(CLI_ACTOR, email, _read_password(), email.split("@")[0], role=role)
+        user = _services().identity.register(CLI_ACTOR, email, _read_password(), name or email.split("@")[0], role=role)
     except DomainError as error:
         details = "; ".join(f"{e['field']}: {e['message']}" for e in error.errors) or error.detail
         raise click.ClickException(details) from None
-    click.echo(f"created {role} {user.email} (id {user.id})")
+    home = "/admin" if role == Role.ADMIN else "/teller"
+    click.echo(f"created {role} {user.full_name} <{user.email}> (id {user.id}); after login they land on {home}")
 
 
 def _read_checkpoint(handle) -> Checkpoint:
@@ -54,7 +55,11 @@ def register_cli(app) -> None:
     def db_upgrade():
         """Apply pending migrations."""
         applied = migrate(current_app.config["DATABASE_URL"], current_app.config["AUDIT_KEY"])
-        click.echo("applied: " + (", ".join(applied) if applied else "nothing (up to date)"))
+        # The app applies pending migrations whenever it starts (this command did too), so on a new
+        # database the list is usually empty by now: say what state the schema is in, not "nothing".
+        if applied:
+            click.echo("applied: " + ", ".join(applied))
+        click.echo("the database schema is up to date")
 
     @app.cli.command("deliver-webhooks")
     def deliver_webhooks():
@@ -67,15 +72,17 @@ def register_cli(app) -> None:
 
     @app.cli.command("create-admin")
     @click.option("--email", required=True)
-    def create_admin(email):
+    @click.option("--name", help="full name shown on the pages (default: the email's local part)")
+    def create_admin(email, name):
         """Create an admin; the password comes from the prompt or standard input."""
-        _create_staff(email, Role.ADMIN)
+        _create_staff(email, Role.ADMIN, name)
 
     @app.cli.command("create-teller")
     @click.option("--email", required=True)
-    def create_teller(email):
+    @click.option("--name", help="full name shown on the pages (default: the email's local part)")
+    def create_teller(email, name):
         """Create a teller; the password comes from the prompt or standard input."""
-        _create_staff(email, Role.TELLER)
+        _create_staff(email, Role.TELLER, name)
 
     @app.cli.command("verify")
     @click.option(
@@ -139,7 +146,18 @@ def register_cli(app) -> None:
     @click.option("--months", default=4, show_default=True)
     def seed_demo(months):
         """Demo customers (password demo-password-123, PIN 1234) with months of history."""
-        from services.demo import DEMO_PASSWORD
+        from services.demo import CUSTOMERS, DEMO_PASSWORD, DEMO_PIN
 
-        created = _services().demo.seed(months=months)
-        click.echo(f"created {', '.join(created) or 'nothing (already seeded)'}; password {DEMO_PASSWORD}, PIN 1234")
+        services = _services()
+        created = services.demo.seed(months=months)
+        for email, _ in CUSTOMERS:
+            if email not in created:  # never pretend: an existing profile keeps its own password
+                click.echo(f"skipped {email}: already registered (its own password, not the demo one)")
+        if not created:
+            click.echo("nothing created")
+            return
+        click.echo(f"created {len(created)} demo customer(s); password {DEMO_PASSWORD}, PIN {DEMO_PIN}:")
+        for email in created:
+            owner = services.admin.user_by_email(CLI_ACTOR, email)
+            numbers = ", ".join(f"{a.type} {a.number}" for a in services.accounts.list(CLI_ACTOR, owner.id))
+            click.echo(f"  {email}  {numbers}")

@@ -27,7 +27,7 @@ from entities.errors import (
 )
 from entities.users import Actor, Role, mask_holder
 from services import crypto, events
-from services.audit import deny, record
+from services.audit import deny, reason_details, record
 
 UNLOCK_WINDOW = timedelta(hours=24)  # PIN_UNLOCKS_PER_DAY counts "in any 24 hours": a sliding window
 _STATUS_EVENTS = {
@@ -175,13 +175,15 @@ class AccountService:
                 raise BalanceNotZero()
             return self._set_status(uow, actor, account, AccountStatus.CLOSED, "account.close")
 
-    def freeze(self, actor: Actor, account_id: int) -> Account:
-        return self._staff_status_change(actor, account_id, AccountStatus.FROZEN, "account.freeze")
+    def freeze(self, actor: Actor, account_id: int, reason: str | None = None) -> Account:
+        """Staff: freeze an account; the audit keeps ``reason``."""
+        return self._staff_status_change(actor, account_id, AccountStatus.FROZEN, "account.freeze", reason)
 
-    def unfreeze(self, actor: Actor, account_id: int) -> Account:
-        return self._staff_status_change(actor, account_id, AccountStatus.ACTIVE, "account.unfreeze")
+    def unfreeze(self, actor: Actor, account_id: int, reason: str | None = None) -> Account:
+        return self._staff_status_change(actor, account_id, AccountStatus.ACTIVE, "account.unfreeze", reason)
 
-    def _staff_status_change(self, actor, account_id, status, action) -> Account:
+    def _staff_status_change(self, actor, account_id, status, action, reason=None) -> Account:
+        why = reason_details(reason)
         with self.uow() as uow:
             if not actor.is_staff:
                 deny(uow, actor, action, "account", account_id, error=Forbidden)
@@ -190,12 +192,12 @@ class AccountService:
             uow.accounts.lock(account)
             if account.status == AccountStatus.CLOSED:
                 raise AccountUnavailable("Account is closed")
-            return self._set_status(uow, actor, account, status, action)
+            return self._set_status(uow, actor, account, status, action, why)
 
-    def _set_status(self, uow, actor, account, status, action) -> Account:
+    def _set_status(self, uow, actor, account, status, action, why=None) -> Account:
         account.status = status
         uow.accounts.save_status(account)
-        record(uow, actor, action, "success", "account", account.id, status=str(status))
+        record(uow, actor, action, "success", "account", account.id, status=str(status), **(why or {}))
         events.account_changed(uow, _STATUS_EVENTS[action], account)
         uow.commit()
         return account

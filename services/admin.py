@@ -8,7 +8,7 @@ from entities import valid_id
 from entities.clock import now_iso
 from entities.errors import Forbidden, NotFound, OwnAccount, ValidationFailed
 from entities.users import STAFF, Actor, Role, User, normalize_email
-from services.audit import deny, record
+from services.audit import deny, reason_details, record
 
 # Separation of duties (SPEC section 1), as the error each refusal raises.
 ONLY_ADMIN_UNLOCKS_STAFF = partial(Forbidden, "Only an admin unlocks a teller or an admin")
@@ -86,8 +86,9 @@ class AdminService:
             uow.commit()
         return user
 
-    def lock(self, actor: Actor, user_id: int) -> User:
-        """Admin: lock a user until unlocked, revoking every session and token."""
+    def lock(self, actor: Actor, user_id: int, reason: str | None = None) -> User:
+        """Admin: lock a user until unlocked, revoking every session and token; the audit keeps ``reason``."""
+        why = reason_details(reason)
         with self.uow() as uow:
             user = self._target(uow, actor, user_id, "user.lock", admin_only=True)
             if user.id == actor.user_id:
@@ -95,14 +96,15 @@ class AdminService:
             user.admin_locked = True
             uow.users.save_login_state(user)
             revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())
-            record(uow, actor, "user.lock", "success", "user", user.id, sessions_revoked=revoked)
+            record(uow, actor, "user.lock", "success", "user", user.id, sessions_revoked=revoked, **why)
             uow.commit()
         return user
 
-    def set_role(self, actor: Actor, user_id: int, role: str) -> User:
-        """Admin: change a user's role, revoking every session and token."""
+    def set_role(self, actor: Actor, user_id: int, role: str, reason: str | None = None) -> User:
+        """Admin: change a user's role, revoking every session and token; the audit keeps ``reason``."""
         if role not in set(Role):
             raise ValidationFailed(errors=[{"field": "role", "message": "must be customer, teller or admin"}])
+        why = reason_details(reason)
         with self.uow() as uow:
             user = self._target(uow, actor, user_id, "user.role", admin_only=True)
             if user.id == actor.user_id:  # SPEC section 1: nobody changes their own role
@@ -120,6 +122,7 @@ class AdminService:
                 previous=str(previous),
                 role=role,
                 sessions_revoked=revoked,
+                **why,
             )
             uow.commit()
         return user

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from entities.audit import AuditRecord
 from entities.errors import Forbidden, NotFound
+from entities.text import clean_text
 from entities.users import Actor
+
+MAX_REASON = 140
+
+
+def reason_details(reason) -> dict:
+    """A staff action's reason for its audit record: {"reason": text}, or {} when none was given.
+    The text rule applies (trimmed, NFC, no hidden character, at most 140 characters)."""
+    text = clean_text(reason, "reason", MAX_REASON, required=False) if reason is not None else None
+    return {"reason": text} if text else {}
 
 
 def record(uow, actor: Actor, action: str, outcome: str = "success", resource_type=None, resource_id=None, **details):

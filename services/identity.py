@@ -64,7 +64,7 @@ class IdentityService:
             raise InvalidCredentials()
         if user.is_locked(now_iso()):
             with self.uow() as uow:
-                _deny_locked(uow, actor, user.id)
+                _deny_locked(uow, actor, user)
         # bcrypt runs outside the write transaction so it never holds the database lock.
         password_ok = isinstance(password, str) and crypto.verify_password(password, user.password_hash)
         return self._settle_login(actor, user.id, password_ok)
@@ -80,7 +80,7 @@ class IdentityService:
             user = uow.users.lock(user_id)  # concurrent wrong passwords all count (PostgreSQL: FOR UPDATE)
             now = utcnow()
             if user.is_locked(iso(now)):
-                _deny_locked(uow, actor, user.id)
+                _deny_locked(uow, actor, user)
             if user.locked_until is not None:  # an expired lock: start afresh
                 user.locked_until, user.failed_logins = None, 0
             if password_ok:
@@ -145,13 +145,14 @@ class IdentityService:
             uow.commit()
 
 
-def _deny_locked(uow, actor: Actor, user_id: int):
+def _deny_locked(uow, actor: Actor, user):
     """Answer an attempt on a locked user: count it, audit it when it opens a new window (with the
     number counted since the previous record), commit, and raise 423. The count lives in the database,
     so the bound holds across processes (SQLite's write lock and the upsert's row lock serialise it)."""
     now = utcnow()
-    unrecorded = uow.users.count_locked_attempt(user_id, iso(now - LOCKED_AUDIT_WINDOW), iso(now))
+    unrecorded = uow.users.count_locked_attempt(user.id, iso(now - LOCKED_AUDIT_WINDOW), iso(now))
     if unrecorded is not None:
-        record(uow, actor, "login", "denied", "user", user_id, reason="user_locked", unrecorded_attempts=unrecorded)
+        record(uow, actor, "login", "denied", "user", user.id, reason="user_locked", unrecorded_attempts=unrecorded)
     uow.commit()
-    raise UserLocked()
+    # When the lock ends (null: an admin's lock, until someone unlocks it): what to do next (SPEC 10).
+    raise UserLocked(locked_until=None if user.admin_locked else user.locked_until)

@@ -10,6 +10,8 @@ from entities.accounts import Account
 from entities.clock import iso, utcnow
 from entities.ledger import HistoryItem
 from entities.users import Actor
+from services.accounts import load_visible
+from services.line_names import LineName, LineNamer
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class Activity:
 
     account: Account
     item: HistoryItem
+    name: LineName | None = None
 
 
 @dataclass(frozen=True)
@@ -37,9 +40,12 @@ class OverviewService:
         first), and the total closing balance of each of the last ``days`` days in ``tz_name``."""
         with self.uow(write=False) as uow:
             accounts = uow.accounts.for_owner(actor.user_id)
-            activity = [
-                Activity(account, item) for account in accounts for item in uow.ledger.history(account.id, limit=recent)
-            ]
+            activity = []
+            for account in accounts:
+                namer = LineNamer(uow, account, actor.user_id)
+                activity += [
+                    Activity(account, item, namer.name(item)) for item in uow.ledger.history(account.id, limit=recent)
+                ]
             activity.sort(key=lambda line: line.item.entry_id, reverse=True)
             currency = accounts[0].currency if accounts else "USD"
             same_currency = [a.id for a in accounts if a.currency == currency]
@@ -48,6 +54,13 @@ class OverviewService:
                 for day, end in _day_ends(_zone(tz_name), days)
             ]
         return Overview(accounts, activity[:recent], currency, series)
+
+    def describe(self, actor: Actor, account_id: int, items) -> dict[int, LineName]:
+        """Each line's description in words, by entry id, as the caller sees the account (SPEC 10)."""
+        with self.uow(write=False) as uow:
+            account = load_visible(uow, actor, account_id, "history.read")
+            namer = LineNamer(uow, account, actor.user_id)
+            return {item.entry_id: namer.name(item) for item in items}
 
 
 def _zone(name: str) -> zoneinfo.ZoneInfo:

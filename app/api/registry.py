@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class Operation:
     idempotent: bool = False
     errors: tuple[int, ...] = ()
     extra: dict = field(default_factory=dict)
+    operation_id: str = ""  # the view's name: a plain identifier, unique because Flask endpoints are
+    description: str | None = None  # the view's docstring, for the OpenAPI document
 
     @property
     def openapi_path(self) -> str:
@@ -43,6 +46,8 @@ def operation(bp, method: str, rule: str, summary: str, **options):
 
     def decorate(view):
         bp.add_url_rule(rule, endpoint=view.__name__, view_func=view, methods=[op.method])
+        op.operation_id = view.__name__
+        op.description = inspect.getdoc(view)
         view.operation = op
         return view
 

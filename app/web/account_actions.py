@@ -8,7 +8,7 @@ from flask import Blueprint, request, url_for
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.accounts import detail_page
-from app.web.helpers import action_failed, done, form_failed, free_text, idempotent_form, settled
+from app.web.helpers import action_failed, done, form_failed, idempotent_form, required_reason, settled
 from entities.errors import DomainError
 from entities.money import format_cents
 
@@ -74,7 +74,7 @@ def reverse(account_id: int, entry_id: int):
     actor = require_actor()
     account = services().accounts.get(actor, account_id)
     try:
-        entry = settled(services().ledger.reverse(actor, entry_id, free_text("reason"), idempotent_form()))
+        entry = settled(services().ledger.reverse(actor, entry_id, required_reason(actor.is_staff), idempotent_form()))
     except DomainError as error:
         recorded = "entry_id" in error.extra  # a decline was written to the ledger: show it in the history
         return action_failed(

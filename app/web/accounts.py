@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from flask import Blueprint, request, url_for
 
@@ -29,6 +29,7 @@ bp = Blueprint("accounts", __name__)
 KINDS = [("", "All kinds")] + [(str(k), str(k).replace("_", " ").capitalize()) for k in EntryKind]
 STATUSES = [("", "Any status")] + [(str(s), str(s).capitalize()) for s in EntryStatus]
 PAGE_SIZE = 20
+DAY_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d %B %Y")
 
 
 def _filters() -> dict:
@@ -41,13 +42,25 @@ def _filters() -> dict:
         raise ValidationFailed(errors=[{"field": "status", "message": "unknown status"}])
     for name in ("from", "to"):
         if filters[name]:
-            try:
-                date.fromisoformat(filters[name])
-            except ValueError:
-                raise ValidationFailed(
-                    "Dates look like 2025-01-31", errors=[{"field": name, "message": "must be a date"}]
-                ) from None
+            filters[name] = parse_day(filters[name], name).isoformat()
+    if filters["from"] and filters["to"] and filters["from"] > filters["to"]:
+        raise ValidationFailed(
+            "The From date is after the To date: nothing could match. Swap them.",
+            errors=[{"field": "from", "message": "is after the To date"}],
+        )
     return filters
+
+
+def parse_day(text: str, name: str) -> date:
+    """A filter date as shown on the pages ("02 Dec 2026") or as ISO ("2026-12-02")."""
+    for pattern in DAY_FORMATS:
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise ValidationFailed(
+        "Dates look like 02 Dec 2026 (or 2026-12-02)", errors=[{"field": name, "message": "must be a date"}]
+    )
 
 
 def _history(account_id: int, filters: dict):
@@ -66,6 +79,7 @@ def _history(account_id: int, filters: dict):
     reversed_ids = services().ledger.reversed_among(actor, [i.entry_id for i in items]) if actor.is_staff else set()
     return {
         "items": items,
+        "names": services().overview.describe(actor, account_id, items),
         "next_cursor": next_cursor,
         "filters": filters,
         "can_reverse": actor.is_staff,
@@ -105,7 +119,12 @@ def history(account_id: int):
     if not is_htmx():
         return detail_page(account_id)
     account = services().accounts.get(require_actor(), account_id)
-    return fragment("partials/accounts/_history_rows.html", account=account, **_history(account_id, _filters()))
+    filters = _filters()
+    response = fragment("partials/accounts/_history_rows.html", account=account, **_history(account_id, filters))
+    if not request.args.get("cursor"):  # a filter change: the address bar keeps it (a reload shows the same)
+        shown = {name: value for name, value in filters.items() if value}
+        response.headers["HX-Replace-Url"] = url_for("accounts.detail", account_id=account_id, **shown)
+    return response
 
 
 def _moved(account, entry, verb: str):

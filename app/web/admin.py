@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render
+from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render, required_reason
 from entities.cursor import decode_cursor, encode_cursor
-from entities.errors import DomainError, ValidationFailed
+from entities.errors import DomainError, NotFound, ValidationFailed
 from entities.users import Role
 
 bp = Blueprint("admin", __name__)
@@ -15,6 +15,26 @@ bp = Blueprint("admin", __name__)
 USERS_PAGE = 50
 AUDIT_PAGE = 50
 ROLES = [(str(r), str(r).capitalize()) for r in Role]
+# Offered as suggestions in the action filter (any action can still be typed).
+KNOWN_ACTIONS = (
+    "login",
+    "logout",
+    "register",
+    "deposit",
+    "withdrawal",
+    "transfer",
+    "card_purchase",
+    "reversal",
+    "account.open",
+    "account.freeze",
+    "account.unfreeze",
+    "account.close",
+    "account.unlock",
+    "user.lock",
+    "user.unlock",
+    "user.role",
+    "password.change",
+)
 OUTCOMES = [("", "Any outcome")] + [(o, o.capitalize()) for o in ("success", "failure", "denied", "declined")]
 
 
@@ -51,7 +71,10 @@ def _row(user, message: str):
 def set_role(user_id: int):
     return _user_action(
         user_id,
-        lambda actor: services().admin.set_role(actor, user_id, request.form.get("role", "")),
+        "role",
+        lambda actor: services().admin.set_role(
+            actor, user_id, request.form.get("role", ""), required_reason(_is_admin(actor))
+        ),
         lambda user: f"{user.full_name} is now {user.role}. Their sessions were signed out.",
     )
 
@@ -60,19 +83,26 @@ def set_role(user_id: int):
 def lock_user(user_id: int):
     return _user_action(
         user_id,
-        lambda actor: services().admin.lock(actor, user_id),
+        "lock",
+        lambda actor: services().admin.lock(actor, user_id, required_reason(_is_admin(actor))),
         lambda user: f"{user.full_name} is locked and signed out everywhere.",
     )
 
 
-def _user_action(user_id: int, change, message):
-    """One admin change to a user's row; a refusal re-renders the row with the error."""
+def _is_admin(actor) -> bool:
+    return actor.role == Role.ADMIN
+
+
+def _user_action(user_id: int, name: str, change, message):
+    """One admin change to a user's row; a refusal re-renders the row with that form open and its error."""
     actor = require_actor()
     try:
         user = change(actor)
     except DomainError as error:
         target = services().admin.get_user(actor, user_id)
-        return form_failed(error, "role", "partials/admin/_user_row.html", _page, user=target, roles=ROLES)
+        return form_failed(
+            error, name, "partials/admin/_user_row.html", _page, user=target, roles=ROLES, open_form=name
+        )
     return _row(user, message(user))
 
 
@@ -125,8 +155,12 @@ def _audit_filters() -> dict:
         name: (optional(name, args) or "") for name in ("actor_id", "action", "outcome", "resource_type", "resource_id")
     }
     actor_id = filters["actor_id"]
+    if actor_id and "@" in actor_id:  # an email is easier to know than an id
+        filters["actor_id"] = actor_id = str(_user_id_by_email(actor_id))
     if actor_id and not (actor_id.isascii() and actor_id.isdigit() and len(actor_id) <= 18):
-        raise ValidationFailed("Actor id is a number", errors=[{"field": "actor_id", "message": "must be a number"}])
+        raise ValidationFailed(
+            "Actor is an email or a user id", errors=[{"field": "actor_id", "message": "must be an email or an id"}]
+        )
     if filters["outcome"] and filters["outcome"] not in dict(OUTCOMES):
         raise ValidationFailed(errors=[{"field": "outcome", "message": "unknown outcome"}])
     if any(len(value) > 64 for value in filters.values()):
@@ -147,7 +181,35 @@ def _audit() -> dict:
         resource_id=filters["resource_id"] or None,
     )
     next_cursor = encode_cursor(records[AUDIT_PAGE - 1].id) if len(records) > AUDIT_PAGE else None
-    return {"records": records[:AUDIT_PAGE], "next_cursor": next_cursor, "filters": filters, "outcomes": OUTCOMES}
+    records = records[:AUDIT_PAGE]
+    return {
+        "records": records,
+        "actors": _actors({r.actor_id for r in records if r.actor_id is not None}),
+        "next_cursor": next_cursor,
+        "filters": filters,
+        "outcomes": OUTCOMES,
+        "actions": KNOWN_ACTIONS,
+    }
+
+
+def _user_id_by_email(email: str) -> int:
+    try:
+        return services().admin.user_by_email(require_actor(), email).id
+    except NotFound:
+        raise ValidationFailed(
+            "No user has this email", errors=[{"field": "actor_id", "message": "no user has this email"}]
+        ) from None
+
+
+def _actors(ids) -> dict:
+    """The people behind a page of audit records, by id: a name reads better than #17."""
+    found = {}
+    for user_id in sorted(ids):
+        try:
+            found[user_id] = services().admin.get_user(require_actor(), user_id)
+        except NotFound:
+            continue
+    return found
 
 
 @bp.get("/admin/audit")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, flash, redirect, request, session, url_for
 
 from app.auth import current_actor, principal_or_none, services
 from app.extensions import limiter
 from app.ratelimit import ip_key, limit_from, login_limits
-from app.web.helpers import form_failed, redirect_to, render, safe_next
+from app.web.helpers import current_user, form_failed, landing_for, redirect_to, render, safe_next
 from app.web.session_cookie import forget_session_cookie, set_session_cookie
-from entities.errors import DomainError
+from entities.errors import DomainError, ValidationFailed
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +25,7 @@ def _login_page(forms=None, status=200):
 @bp.get("/login")
 def login():
     if principal_or_none() is not None:
-        return redirect(url_for("dashboard.index"), 303)
+        return redirect(landing_for(current_user()), 303)
     return _login_page()
 
 
@@ -43,7 +45,7 @@ def login_submit():
         )
     cookie = services().web_sessions.start(actor, user)
     session.pop("csrf_token", None)  # a fresh CSRF secret for the new login
-    response = redirect_to(safe_next(request.form.get("next")))
+    response = redirect_to(safe_next(request.form.get("next"), default=landing_for(user)))
     set_session_cookie(response, cookie)
     return response
 
@@ -56,7 +58,7 @@ def _register_page(forms=None, status=200):
 @bp.get("/register")
 def register():
     if principal_or_none() is not None:
-        return redirect(url_for("dashboard.index"), 303)
+        return redirect(landing_for(current_user()), 303)
     return _register_page()
 
 
@@ -70,8 +72,25 @@ def register_submit():
         )
     except DomainError as error:
         return form_failed(error, "register", "partials/auth/_register_form.html", _register_page)
-    flash("Your profile is ready. Log in to open your first account.", "success")
-    return redirect_to(url_for("auth.login", email=user.email))
+    # Registering signs you in, in the browser's time zone (SPEC 10: a new user's zone is the browser's).
+    me = replace(current_actor(), user_id=user.id, role=user.role)
+    _adopt_browser_timezone(me, form.get("timezone"))
+    cookie = services().web_sessions.start(me, user)
+    session.pop("csrf_token", None)
+    flash(f"Welcome, {user.full_name}. Open your first account to get started.", "success")
+    response = redirect_to(url_for("dashboard.index"))
+    set_session_cookie(response, cookie)
+    return response
+
+
+def _adopt_browser_timezone(actor, timezone) -> None:
+    """The zone static/js/app.js read from the browser; an unknown or missing one leaves UTC."""
+    if not timezone or timezone == "UTC":
+        return
+    try:
+        services().identity.update_profile(actor, timezone=timezone)
+    except ValidationFailed:
+        pass  # not a zone we know: the user can pick one under Security
 
 
 @bp.post("/logout")

@@ -13,8 +13,22 @@ from app.web.session_cookie import forget_session_cookie
 LOGIN_PATH = "/login"
 
 
+# The limiter's own words ("Rate limit exceeded: 5 per 1 minute") are for logs, not for people.
+RATE_LIMITED = "Too many attempts in a short time from here. Wait a minute, then try again."
+FORMS_THAT_ANSWER_429 = {"auth.login_submit": "partials/auth/_login_form.html"}
+
+
 def web_error(status: int, body: dict, headers=None):
-    if status == 401:
+    if body.get("code") == "rate_limited":
+        body = {**body, "detail": RATE_LIMITED}
+    if status == 429 and request.endpoint in FORMS_THAT_ANSWER_429 and is_htmx():
+        # A correct login refused by the per-IP limit: say so in the form, where the person looks.
+        form = {"values": {"email": request.form.get("email", "")}, "errors": {}, "message": RATE_LIMITED}
+        next_url = safe_next(request.form.get("next"), default="")
+        response = make_response(
+            render_template(FORMS_THAT_ANSWER_429[request.endpoint], form=form, next_url=next_url), status
+        )
+    elif status == 401:
         response = _to_login()
     elif request.headers.get("HX-Request") == "true":
         response = make_response(render_template("partials/_error.html", problem=body), status)

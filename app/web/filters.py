@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime
 
 from markupsafe import Markup
 
-from app.web.helpers import current_user, new_idempotency_key, user_timezone
+from app.web.helpers import current_user, landing_for, new_idempotency_key, user_zone
 from entities.clock import now_iso, parse_iso
 from entities.money import format_cents
 
@@ -17,24 +16,41 @@ def money(cents, currency: str = "USD") -> str:
     return "" if cents is None else format_cents(int(cents), currency or "USD")
 
 
-def _zone() -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user_timezone())
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
-def localtime(value, fmt: str = "%d %b %Y, %H:%M") -> str:
-    """An ISO 8601 UTC time in the user's time zone (User.timezone, default UTC)."""
+def localtime(value, fmt: str = "%d %b %Y, %H:%M %Z") -> str:
+    """An ISO 8601 UTC time in the user's time zone (User.timezone, default UTC), its zone named
+    ("14:05 CET"), so nobody has to guess which clock a time is on."""
     if not value:
         return ""
     moment = value if isinstance(value, datetime) else parse_iso(value)
-    return moment.astimezone(_zone()).strftime(fmt)
+    return moment.astimezone(user_zone()).strftime(fmt)
 
 
 def datetime_attr(value) -> str:
     """The machine-readable form for <time datetime="...">."""
     return localtime(value, "%Y-%m-%dT%H:%M%z") if value else ""
+
+
+def day(value) -> str:
+    """An ISO day ("2026-12-02") as the pages show days ("02 Dec 2026"); empty stays empty."""
+    if not value:
+        return ""
+    return (value if isinstance(value, date) else date.fromisoformat(str(value))).strftime("%d %b %Y")
+
+
+def audit_details(details) -> list[tuple[str, str]]:
+    """An audit record's details for people: "Amount: $12.50", not {"amount_cents": 1250}."""
+    shown = []
+    for key, value in (details or {}).items():
+        if key.endswith("_cents") and isinstance(value, int):
+            shown.append((humanize(key[: -len("_cents")]), format_cents(value)))
+        elif isinstance(value, str) and (key == "until" or key.endswith(("_at", "_until"))):
+            shown.append((humanize(key), localtime(value, "%d %b %Y %H:%M %Z")))
+        elif isinstance(value, bool):
+            shown.append((humanize(key), "yes" if value else "no"))
+        elif value is not None:
+            text = str(value)
+            shown.append((humanize(key), text if len(text) <= 80 else text[:77] + "…"))
+    return shown
 
 
 def shortdate(value: date) -> str:
@@ -73,6 +89,11 @@ def account_choices(accounts) -> list[tuple[int, str]]:
     ]
 
 
+def own_targets(accounts) -> list[tuple[str, str]]:
+    """<option>s for "to one of your accounts": by number, "Savings ···1234"."""
+    return [(a.number, f"{humanize(a.type)} ···{a.number[-4:]}") for a in accounts]
+
+
 def now_local() -> str:
     return localtime(now_iso())
 
@@ -99,14 +120,18 @@ def init_app(app) -> None:
         device=device,
         datetime_attr=datetime_attr,
         shortdate=shortdate,
+        day=day,
+        audit_details=audit_details,
         humanize=humanize,
     )
     app.jinja_env.globals.update(
         csrf_field=csrf_field,
         idempotency_field=idempotency_field,
         account_choices=account_choices,
+        own_targets=own_targets,
         user_status=user_status,
         now_local=now_local,
+        landing_for=landing_for,
     )
 
     @app.context_processor

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
+import zoneinfo
 from urllib.parse import urlsplit
 
 from flask import Response, current_app, flash, g, make_response, redirect, render_template, request
 
 from app.auth import principal_or_none
 from app.errors import status_of
+from entities.clock import parse_iso, utcnow
 from entities.errors import DomainError, ValidationFailed
-from entities.money import parse_decimal_amount
+from entities.money import format_cents, parse_decimal_amount
 from services.idempotency import IdempotentRequest, Replayed, fingerprint, without_secrets
 
 # Errors that are not about the submitted form: the central handler answers them (page, toast, redirect).
@@ -28,8 +31,7 @@ FIELD_BY_CODE = {
 FRIENDLY = {
     "validation_error": "Please correct the fields marked below.",
     "invalid_credentials": "Wrong email or password.",
-    "user_locked": "This sign-in is locked after too many failed attempts. "
-    "Try again later, or ask a teller to unlock it.",
+    "user_locked": "This sign-in is locked by the bank. A teller or an admin can unlock it.",
     "account_locked": "This account is locked after three wrong PINs. A teller can unlock it.",
     "insufficient_funds": "There is not enough money in the account.",
     "account_unavailable": "This account is frozen or closed.",
@@ -39,6 +41,10 @@ FRIENDLY = {
     "already_reversed": "This entry has already been reversed.",
     "not_reversible": "Only a posted entry that is not itself a reversal can be reversed.",
 }
+STAFF_ACCOUNT_LOCKED = (
+    "Three wrong PINs locked this account. Lift the lock with Unlock PIN on the customer's page "
+    "(ask the customer first), then try again."
+)
 # A path, a query and nothing else: ASCII letters, digits and URL punctuation; never "//" first
 # (another host), never a backslash, quote, space, control or non-ASCII character.
 _SAFE_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~/?=&%+:@!$,;]*", re.ASCII)
@@ -56,6 +62,12 @@ def is_htmx() -> bool:
 def current_user():
     principal = principal_or_none()
     return getattr(principal, "user", None)
+
+
+def landing_for(user) -> str:
+    """Where a person lands after login (SPEC 10): staff where they work, a customer on the dashboard."""
+    role = str(getattr(user, "role", ""))
+    return {"admin": "/admin", "teller": "/teller"}.get(role, "/")
 
 
 def render(page: str, partial: str, status: int = 200, **context) -> Response:
@@ -107,27 +119,59 @@ def safe_next(url: str | None, default: str = "/") -> str:
     return default if parts.scheme or parts.netloc else url
 
 
-def form_state(error: DomainError | None = None, fields: dict | None = None) -> dict:
+def available_cents(account) -> int:
+    """What the account can spend now: its available balance where holds exist (SPEC 13), else its balance."""
+    available = getattr(account, "available_cents", None)
+    return account.balance_cents if available is None else available
+
+
+def lock_message(locked_until: str) -> str:
+    """A login lock in words: when it ends (in the user's zone, UTC before login) and who can lift it."""
+    until = parse_iso(locked_until)
+    minutes = max(1, math.ceil((until - utcnow()).total_seconds() / 60))
+    when = until.astimezone(user_zone()).strftime("%H:%M %Z")
+    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return (
+        f"Too many wrong passwords: this sign-in is locked until {when} (in {wait}). "
+        "Try again then, or ask a teller to unlock it sooner."
+    )
+
+
+def _friendly(error: DomainError, account=None) -> str:
+    if error.code == "insufficient_funds" and account is not None:
+        available = format_cents(available_cents(account), account.currency)
+        return f"Not enough money in the account: {available} is available."
+    if error.code == "invalid_pin":
+        return error.detail  # the detail counts the attempts left
+    if error.code == "account_locked" and getattr(current_user(), "is_staff", False):
+        return STAFF_ACCOUNT_LOCKED  # staff are the ones who can lift it
+    if error.code == "user_locked" and error.extra.get("locked_until"):
+        return lock_message(error.extra["locked_until"])
+    return FRIENDLY.get(error.code, error.detail)
+
+
+def form_state(error: DomainError | None = None, fields: dict | None = None, account=None) -> dict:
     """What a form partial shows: the submitted values (never secrets) and errors per field.
-    ``fields`` names this form's field for an error code where it differs (e.g. "current_pin")."""
+    ``fields`` names this form's field for an error code where it differs (e.g. "current_pin");
+    ``account``, the account money would leave, lets "not enough money" say how much is available."""
     values = {k: v for k, v in request.form.items() if k not in SECRET_FIELDS}
     if error is None:
         return {"values": values, "errors": {}, "message": None}
     errors = {e["field"]: e["message"] for e in error.errors if isinstance(e, dict) and "field" in e}
     field = (fields or {}).get(error.code) or FIELD_BY_CODE.get(error.code)
-    if field:  # the message belongs next to that field; the wrong-PIN detail counts the attempts left
-        errors.setdefault(
-            field, error.detail if error.code == "invalid_pin" else FRIENDLY.get(error.code, error.detail)
-        )
+    if field:  # the message belongs next to that field
+        errors.setdefault(field, _friendly(error, account))
         return {"values": values, "errors": errors, "message": None}
-    return {"values": values, "errors": errors, "message": FRIENDLY.get(error.code, error.detail)}
+    return {"values": values, "errors": errors, "message": _friendly(error, account)}
 
 
 def form_failed(error: DomainError, name: str, partial: str, page_view, fields=None, **context) -> Response:
-    """Re-render the failed form next to its errors: the partial for HTMX, the whole page otherwise."""
+    """Re-render the failed form next to its errors: the partial for HTMX, the whole page otherwise.
+    The money's source account, if the context names one (``account`` or ``source``), lets a
+    refusal for lack of money say what is available."""
     if error.code in NOT_FORM_ERRORS:
         raise error
-    state = form_state(error, fields)
+    state = form_state(error, fields, context.get("source") or context.get("account"))
     status = status_of(error)
     if is_htmx():
         return fragment(partial, status, form=state, **context)
@@ -171,6 +215,19 @@ def free_text(name: str) -> str | None:
     return request.form.get(name) or None
 
 
+def required_reason(may_act: bool = True) -> str:
+    """The reason a consequential staff action asks for (SPEC 10: reverse, lock, freeze, role change),
+    as sent; the service applies the text rule and writes it into the audit record. Someone who may
+    not act at all (``may_act`` false) is not told to give a reason: the service refuses them (403)."""
+    reason = request.form.get("reason", "")
+    if may_act and not reason.strip():
+        raise ValidationFailed(
+            "Say why: the audit log keeps the reason.",
+            errors=[{"field": "reason", "message": "say why: the audit log keeps the reason"}],
+        )
+    return reason
+
+
 def new_idempotency_key() -> str:
     return secrets.token_urlsafe(16)
 
@@ -209,3 +266,11 @@ def settled(result):
 def user_timezone() -> str:
     user = g.get("web_user")
     return getattr(user, "timezone", None) or "UTC"
+
+
+def user_zone() -> zoneinfo.ZoneInfo:
+    """The user's time zone (UTC before login, or for a name the system does not know)."""
+    try:
+        return zoneinfo.ZoneInfo(user_timezone())
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import datetime
 from functools import cache
 
 from flask import Blueprint, flash, request, url_for
@@ -17,10 +18,35 @@ bp = Blueprint("settings", __name__)
 SECURITY = "settings.security"
 
 
+REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+
+
 @cache
+def _aliases() -> frozenset[str]:
+    """Backward-compatible and deprecated zone names ("Asia/Calcutta", "US/Eastern"): the links of
+    the system's tz database, which a picker should not offer beside their real names."""
+    for folder in zoneinfo.TZPATH:
+        try:
+            with open(f"{folder}/tzdata.zi", encoding="utf-8") as source:
+                return frozenset(line.split()[2] for line in source if line.startswith("L "))
+        except OSError:
+            continue
+    return frozenset()
+
+
 def timezones() -> list[tuple[str, str]]:
-    names = sorted(name for name in zoneinfo.available_timezones() if "/" in name and not name.startswith("Etc/"))
-    return [("UTC", "UTC")] + [(name, name.replace("_", " ")) for name in names]
+    """The zone picker: UTC, then each canonical "Region/City" with its offset now (not cached: the
+    offsets change with daylight saving time)."""
+    names = sorted(
+        name for name in zoneinfo.available_timezones() if name.startswith(REGIONS) and name not in _aliases()
+    )
+    return [("UTC", "UTC")] + [(name, _label(name)) for name in names]
+
+
+def _label(name: str) -> str:
+    offset = datetime.now(zoneinfo.ZoneInfo(name)).strftime("%z")
+    region, _, place = name.partition("/")
+    return f"{region} · {place.replace('_', ' ').replace('/', ' · ')} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _sessions() -> dict:

@@ -42,6 +42,9 @@ def index():
     months = services().statements.months(actor, account.id) if account else []
     if statement is not None and statement.month not in months:  # a month before the account's opening
         months = sorted([*months, statement.month], key=lambda m: (m.year, m.month), reverse=True)
+    names = {}
+    if statement is not None:
+        names = services().overview.describe(actor, account.id, [*statement.lines, *statement.declined])
     return render(
         "pages/statements/index.html",
         "partials/statements/_index.html",
@@ -52,8 +55,19 @@ def index():
         month=month,
         form=form,
         statement=statement,
+        names=names,
+        holder=_holder(actor, account),
         month_label=_label(statement.month) if statement else month,
     )
+
+
+def _holder(actor, account) -> str | None:
+    """The account holder's name for the statement's head (a printed statement says whose it is)."""
+    if account is None:
+        return None
+    if account.owner_id == actor.user_id:
+        return services().identity.get(actor).full_name
+    return services().admin.get_user(actor, account.owner_id).full_name
 
 
 @bp.get("/statements/<int:account_id>/<month>.csv")

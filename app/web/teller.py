@@ -9,6 +9,7 @@ from app.ratelimit import money_limit
 from app.web.account_holds import desk_hold_rows
 from app.web.dashboard import ACCOUNT_TYPES
 from app.web.helpers import (
+    action_failed,
     done,
     form_failed,
     form_int,
@@ -18,9 +19,10 @@ from app.web.helpers import (
     is_htmx,
     parse_amount,
     render,
+    required_reason,
     settled,
 )
-from entities.errors import DomainError
+from entities.errors import DomainError, ValidationFailed
 from entities.money import format_cents
 
 bp = Blueprint("teller", __name__)
@@ -134,13 +136,28 @@ def cash(user_id: int):
             result = ledger.deposit(actor, account_id, amount_cents, memo, idempotent_form())
         entry = settled(result)
     except DomainError as error:
+        context = _customer(user_id)
+        chosen = request.form.get("account_id")
+        source = next((a for a in context["accounts"] if str(a.id) == chosen), None) if withdrawing else None
         return form_failed(
-            error, "cash", "partials/teller/_cash_form.html", lambda **kw: _desk(user_id, **kw), **_customer(user_id)
+            error,
+            "cash",
+            "partials/teller/_cash_form.html",
+            lambda **kw: _desk(user_id, **kw),
+            source=source,
+            **context,
         )
     if entry is None:
         message = "That form was already submitted; nothing was moved twice."
     else:
-        message = f"{'Paid out' if withdrawing else 'Deposited'} {format_cents(entry.amount_cents, entry.currency)}."
+        account = next((a for a in _customer(user_id)["accounts"] if a.id == account_id), None)
+        where = (
+            f" {'from' if withdrawing else 'to'} {account.type.capitalize()} ···{account.number[-4:]}"
+            if account
+            else ""
+        )
+        amount = format_cents(entry.amount_cents, entry.currency)
+        message = f"{'Paid out' if withdrawing else 'Deposited'} {amount}{where}."
     return done(
         message,
         url_for("teller.customer", user_id=user_id),
@@ -157,9 +174,19 @@ def unlock_customer(user_id: int):
     return done(f"{user.full_name} can log in again.", url_for("teller.customer", user_id=user_id), events=CHANGED)
 
 
-def _account_action(name: str, message: str):
+def _account_action(name: str, message: str, needs_reason: bool = False):
     def view(account_id: int):
-        account = getattr(services().accounts, name)(require_actor(), account_id)
+        change = getattr(services().accounts, name)
+        try:
+            actor = require_actor()
+            account = (
+                change(actor, account_id, required_reason(actor.is_staff))
+                if needs_reason
+                else change(actor, account_id)
+            )
+        except ValidationFailed as error:
+            owner_id = services().accounts.get(require_actor(), account_id).owner_id
+            return action_failed(error, name, lambda **kw: _desk(owner_id, **kw))
         return done(
             message.format(number=account.number),
             url_for("teller.customer", user_id=account.owner_id),
@@ -170,6 +197,6 @@ def _account_action(name: str, message: str):
     bp.add_url_rule(f"/teller/accounts/<int:account_id>/{name}", view_func=view, methods=["POST"])
 
 
-_account_action("freeze", "Account {number} is frozen.")
+_account_action("freeze", "Account {number} is frozen.", needs_reason=True)
 _account_action("unfreeze", "Account {number} is active again.")
 _account_action("unlock", "The PIN lock on account {number} is lifted.")

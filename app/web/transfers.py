@@ -7,6 +7,7 @@ from flask import Blueprint, request, url_for
 from app.auth import require_actor, services
 from app.ratelimit import lookup_limit, money_limit
 from app.web.helpers import (
+    available_cents,
     done,
     form_failed,
     form_int,
@@ -90,9 +91,32 @@ def _confirmation(accounts) -> dict:
         problems.errors.append({"field": "from_account_id", "message": "choose one of your accounts"})
     amount_cents = problems.check(parse_amount)
     memo = problems.check(clean_text, free_text("memo"), "memo", MAX_MEMO, required=False)
-    recipient = problems.check(_recipient, request.form.get("to_account_number", "").strip())
+    number = target_number()
+    recipient = problems.check(_recipient, number)
+    if source is not None:
+        problems.errors.extend(_refusals_before_the_pin(source, accounts, number, amount_cents))
     problems.raise_any()
     return {"source": source, "recipient": recipient, "amount_cents": amount_cents, "memo": memo}
+
+
+def target_number() -> str:
+    """The recipient's number: one of the caller's own accounts picked from the list, or as typed."""
+    return (request.form.get("to_own_account") or request.form.get("to_account_number", "")).strip()
+
+
+def _refusals_before_the_pin(source, accounts, number: str, amount_cents) -> list[dict]:
+    """Fail early (SPEC 10): the same account, another currency among one's own accounts, or more
+    than is available are refused on the first step, before the PIN is asked for."""
+    refusals = []
+    own_target = next((a for a in accounts if a.number == number), None)
+    if number == source.number:
+        refusals.append({"field": "to_account_number", "message": "this is the account you are sending from"})
+    elif own_target is not None and own_target.currency != source.currency:
+        refusals.append({"field": "to_account_number", "message": f"that account holds {own_target.currency}"})
+    if amount_cents is not None and amount_cents > available_cents(source):
+        available = format_cents(available_cents(source), source.currency)
+        refusals.append({"field": "amount", "message": f"more than the {available} available in this account"})
+    return refusals
 
 
 def _recipient(number: str) -> dict:
@@ -117,8 +141,8 @@ def review():
 
 @bp.post("/transfers/edit")
 def edit():
-    """Back from the confirmation step to the filled-in form."""
-    return _render(FORM, forms={"transfer": form_state()})
+    """Back from the confirmation step to the filled-in form, the recipient still confirmed."""
+    return _render(FORM, forms={"transfer": form_state()}, holder=request.form.get("holder") or None)
 
 
 @bp.post("/transfers")

@@ -12,6 +12,8 @@
     event.detail.headers["X-CSRFToken"] = csrfToken();
   });
 
+  // Good news fades; an error stays until dismissed (or pushed out by newer toasts): people need
+  // time to read what went wrong and what to do next.
   var TOAST_MS = 6000;
   var MAX_TOASTS = 3;
 
@@ -42,13 +44,23 @@
     while (region.children.length > MAX_TOASTS) {
       dismiss(region.firstElementChild);
     }
-    window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    if (level !== "error") {
+      window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
+    }
   }
 
   // The server's HX-Trigger header: {"toast": {"level": "success", "message": "..."}}.
   document.addEventListener("toast", function (event) {
     var detail = event.detail || {};
     showToast(detail.message, detail.level);
+  });
+
+  // Assistive technology hears that a form or button is working (CSS shows a spinner).
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    event.detail.elt.setAttribute("aria-busy", "true");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    event.detail.elt.removeAttribute("aria-busy");
   });
 
   document.addEventListener("htmx:sendError", function () {
@@ -62,9 +74,26 @@
     }
   });
 
+  // A new profile starts in the browser's time zone (registration form, hidden field).
+  function fillBrowserTimezone(scope) {
+    var zone = "";
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+    } catch (error) {
+      zone = "";
+    }
+    (scope || document).querySelectorAll("input[data-browser-timezone]").forEach(function (input) {
+      if (!input.value) {
+        input.value = zone;
+      }
+    });
+  }
+  document.addEventListener("htmx:afterSettle", function (event) { fillBrowserTimezone(event.detail.target); });
+
   // Flashed messages (from plain form posts) fade like HTMX toasts.
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("#toasts .toast").forEach(function (toast) {
+    fillBrowserTimezone(document);
+    document.querySelectorAll("#toasts .toast:not(.toast-error)").forEach(function (toast) {
       window.setTimeout(function () { dismiss(toast); }, TOAST_MS);
     });
   });

@@ -21,6 +21,13 @@ from tests.conftest import PASSWORD, PIN
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 SCREENSHOTS = Path(__file__).parent / "screenshots"
+# axe-core from the npm registry (the Makefile's test target fetches it; never committed).
+AXE = Path(__file__).resolve().parents[2] / ".cache" / "axe" / "axe.min.js"
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ["violations"]});
+  const where = (v) => v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ");
+  return result.violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${where(v)}`);
+}"""
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 _emails = itertools.count(1)
@@ -158,6 +165,29 @@ class Visitor:
         self.page.screenshot(path=SCREENSHOTS / f"{self.name}-{label}-390.png", full_page=True)
         self.page.set_viewport_size(DESKTOP)
         assert overflow <= 0, f"{label} overflows 390 px by {overflow} px"
+
+    def axe(self) -> list[str]:
+        """axe-core's violations on the page as it is now. The script is evaluated through the
+        browser's debugging protocol, which the page's CSP does not govern (an injected <script>
+        would be refused as inline)."""
+        if not AXE.exists():
+            message = f"axe-core is missing at {AXE}: run make test (or make {AXE.relative_to(AXE.parents[2])})"
+            if os.environ.get("COREBANK_REQUIRE_BROWSER") == "1":
+                pytest.fail(message)
+            pytest.skip(message)
+        if not self.page.evaluate("typeof window.axe !== 'undefined'"):
+            self.page.evaluate(AXE.read_text())
+        return self.page.evaluate(AXE_RUN)
+
+    def axe_both_sizes(self, label: str = "") -> list[str]:
+        """axe-core at 1280x800 and at 390x844, each violation tagged with its size."""
+        found = [f"1280 {label}: {v}" for v in self.axe()]
+        self.page.set_viewport_size(PHONE)
+        try:
+            found += [f"390 {label}: {v}" for v in self.axe()]
+        finally:
+            self.page.set_viewport_size(DESKTOP)
+        return found
 
     def mark_document(self):
         """Tag the live document: if the tag survives an action, the page was not reloaded."""

@@ -15,6 +15,7 @@ def test_a_refused_deposit_puts_focus_on_its_amount_field(visitor, live_server):
     me.login(fox.email)
     me.goto(f"/accounts/{account.id}")
 
+    page.locator("#action-deposit summary").click()
     form = page.locator(f"form[hx-post$='/accounts/{account.id}/deposit']")
     form.get_by_label("Amount (USD)").fill("0")
     form.get_by_role("button", name="Deposit").click()

@@ -52,31 +52,41 @@ def test_teller_journey(visitor, live_server):
     page.locator("#cash-account_id").select_option(str(checking.id))
     page.locator("#cash-amount").fill("200.00")
     page.get_by_role("button", name="Deposit cash").click()
-    expect(page.locator("#toasts")).to_contain_text("Deposited $200.00.")
+    expect(page.locator("#toasts")).to_contain_text(f"Deposited $200.00 to Checking ···{checking.number[-4:]}.")
     expect(page.locator("#customer-panel")).to_contain_text("$300.00")
     page.locator("#cash-account_id").select_option(str(checking.id))
     page.locator("#cash-amount").fill("50.00")
     page.locator("#cash-pin").fill("1234")
     page.get_by_role("button", name="Pay out cash").click()
-    expect(page.locator("#toasts")).to_contain_text("Paid out $50.00.")
+    expect(page.locator("#toasts")).to_contain_text(f"Paid out $50.00 from Checking ···{checking.number[-4:]}.")
     expect(page.locator("#customer-panel")).to_contain_text("$250.00")
 
     # Freeze and unfreeze
-    page.get_by_role("button", name=f"Freeze account {checking.number}").click()
-    expect(page.locator("#customer-panel")).to_contain_text("Frozen")
+    # Freeze asks for confirmation and a reason: the form does not go without one
+    panel = page.locator("#customer-panel")
+    panel.locator("summary", has_text=checking.number).click()
+    panel.get_by_role("button", name=f"Freeze account {checking.number}").click()
+    expect(
+        panel.get_by_label(f"Reason for freezing ···{checking.number[-4:]}")
+    ).to_be_focused()  # the browser asks for it
+    expect(panel).not_to_contain_text("Frozen")
+    me.shoot("customer-freeze-confirm")
+    panel.get_by_label(f"Reason for freezing ···{checking.number[-4:]}").fill("Customer reported a stolen card")
+    panel.get_by_role("button", name=f"Freeze account {checking.number}").click()
+    expect(panel).to_contain_text("Frozen")
     me.shoot("customer-frozen")
     page.get_by_role("button", name=f"Unfreeze account {checking.number}").click()
-    expect(page.get_by_role("button", name=f"Freeze account {checking.number}")).to_be_visible()
+    expect(panel.locator("summary", has_text=checking.number)).to_be_visible()
     assert me.same_document()
 
     # Reverse the $50.00 payout from the account's history: balance and history refresh in place
     page.locator("#customer-panel").get_by_role("link", name=checking.number).click()
     expect(page.get_by_role("link", name="Back to the customer")).to_be_visible()
     me.mark_document()
-    expect(page.locator("#history-rows tr").first).to_contain_text("Withdrawal")
+    expect(page.locator("#history-rows tr").first).to_contain_text("Cash withdrawal")
     payout = page.locator("#history-rows details").first  # the newest line's action: the payout
     payout.locator("summary").click()
-    payout.get_by_label("Reason (optional)").fill("Paid out twice by mistake")
+    payout.get_by_label("Reason").fill("Paid out twice by mistake")
     me.shoot("account-reverse")
     payout.get_by_role("button", name="Reverse entry").click()
     expect(page.locator("#toasts")).to_contain_text("$50.00 moved back")

@@ -10,6 +10,8 @@ import pytest
 from entities.errors import DomainError
 from tests.conftest import PIN
 
+REASON = {"reason": "Keyed twice"}  # staff give a reason for a reversal (SPEC 10)
+
 NEW_PIN = "8642"
 
 
@@ -142,7 +144,9 @@ def test_closing_with_money_left_without_javascript_shows_the_page_with_the_mess
     assert response.status_code == 409
     body = response.get_data(as_text=True)
     assert body.startswith("<!doctype html>")
-    assert '<details class="confirm" open>' in body  # the refused confirmation stays open
+    assert (
+        '<details class="action" name="account-action" id="action-close" open>' in body
+    )  # the refused form stays open
     assert "Move or withdraw the money first." in body
     assert _status(web, account.id) == "active"
 
@@ -217,7 +221,7 @@ def test_staff_reversal_posts_a_compensating_entry_and_restores_balances(web, de
 def test_a_reversed_line_says_so_instead_of_offering_the_button_again(web, client, deposited):
     account, entry_id = deposited["account"], deposited["entry_id"]
     web.staff("teller")
-    web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", htmx=True)
+    web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON, htmx=True)
     rows = client.get(f"/accounts/{account.id}/history", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "badge-reversed" in rows
     assert f"Reverse entry #{entry_id}<" not in rows
@@ -227,7 +231,7 @@ def test_a_reversed_line_says_so_instead_of_offering_the_button_again(web, clien
 def test_staff_reversal_without_javascript_redirects_to_the_account(web, deposited):
     account, entry_id = deposited["account"], deposited["entry_id"]
     web.staff("admin")
-    response = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse")
+    response = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON)
     assert response.status_code == 303
     assert response.headers["Location"] == f"/accounts/{account.id}"
     assert _balance(web, account.id) == 10_000
@@ -236,8 +240,8 @@ def test_staff_reversal_without_javascript_redirects_to_the_account(web, deposit
 def test_reversing_twice_is_409_already_reversed_as_a_toast(web, deposited):
     account, entry_id = deposited["account"], deposited["entry_id"]
     web.staff("teller")
-    assert web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", htmx=True).status_code == 200
-    again = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", htmx=True)
+    assert web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON, htmx=True).status_code == 200
+    again = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON, htmx=True)
     assert again.status_code == 409
     assert again.headers["HX-Reswap"] == "none"
     assert _trigger(again)["toast"] == {"level": "error", "message": "This entry has already been reversed."}
@@ -248,8 +252,8 @@ def test_reversing_twice_is_409_already_reversed_as_a_toast(web, deposited):
 def test_reversing_twice_without_javascript_shows_the_page_with_the_message(web, deposited):
     account, entry_id = deposited["account"], deposited["entry_id"]
     web.staff("teller")
-    web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse")
-    again = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse")
+    web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON)
+    again = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON)
     assert again.status_code == 409
     body = again.get_data(as_text=True)
     assert body.startswith("<!doctype html>")
@@ -259,9 +263,9 @@ def test_reversing_twice_without_javascript_shows_the_page_with_the_message(web,
 def test_reversing_a_reversal_is_409_not_reversible(web, deposited):
     account, entry_id = deposited["account"], deposited["entry_id"]
     web.staff("teller")
-    web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", htmx=True)
+    web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON, htmx=True)
     (reversal_id,) = web.sql("SELECT id FROM journal_entries WHERE reverses_entry_id = ?", entry_id)[0]
-    response = web.post(f"/accounts/{account.id}/entries/{reversal_id}/reverse", htmx=True)
+    response = web.post(f"/accounts/{account.id}/entries/{reversal_id}/reverse", REASON, htmx=True)
     assert response.status_code == 409
     assert (
         _trigger(response)["toast"]["message"] == "Only a posted entry that is not itself a reversal can be reversed."
@@ -272,7 +276,7 @@ def test_a_reversal_the_account_cannot_fund_is_a_recorded_422_decline(web, depos
     customer, account, entry_id = deposited["customer"], deposited["account"], deposited["entry_id"]
     web.services.ledger.withdraw(web.actor(customer), account.id, 11_000, PIN)  # leaves $15.00 of the $25.00
     web.staff("teller")
-    response = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", htmx=True)
+    response = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", REASON, htmx=True)
     assert response.status_code == 422
     trigger = _trigger(response)
     assert trigger["toast"]["level"] == "error"
@@ -323,3 +327,31 @@ def test_the_new_forms_refuse_a_post_without_the_csrf_token(web, deposited, htmx
         response = web.post(path, data, token=False, htmx=htmx)
         assert response.status_code == 403, path
     assert web.snapshot() == before
+
+
+def test_the_account_page_folds_its_actions_and_calls_the_customer_deposit_simulated_cash(web, client, alice):
+    account = alice["account"]
+    body = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert body.index('id="account-balance"') < body.index('id="action-deposit"') < body.index('id="history-rows"')
+    for action in ("deposit", "withdraw", "pin", "close"):
+        assert f'<details class="action" name="account-action" id="action-{action}">' in body  # closed
+    assert "Deposit simulated cash" in body and "No real money moves." in body
+
+
+def test_a_refused_deposit_without_javascript_comes_back_with_its_form_open(web, alice):
+    account = alice["account"]
+    response = web.post(f"/accounts/{account.id}/deposit", {"amount": "0"})
+    assert response.status_code == 422
+    assert '<details class="action" name="account-action" id="action-deposit" open>' in response.get_data(as_text=True)
+
+
+def test_the_balances_show_available_and_pending_holds_once_there_is_a_hold(web, client, services):
+    customer = web.customer("Held Customer")
+    account = web.account(customer, 10_000)
+    html = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert 'id="account-available"' not in html  # no hold: one figure
+    teller = web.user("Tess Teller", role="teller")
+    services.holds.place(web.actor(teller), account.id, 2_500, "Safe box deposit")
+    html = client.get(f"/accounts/{account.id}").get_data(as_text=True)
+    assert '<dd class="balance" id="account-available">$75.00</dd>' in html
+    assert '<dd class="balance balance-held" id="account-held">$25.00</dd>' in html

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.conftest import PASSWORD
 
 
@@ -93,11 +95,33 @@ def test_htmx_login_redirects_the_whole_page(web):
     assert response.headers["HX-Redirect"] == "/"
 
 
-def test_register_creates_a_customer_and_sends_them_to_login(web, services):
+def test_register_creates_a_customer_and_signs_them_in(web, services, client):
     response = web.post("/register", {"email": "New@Example.com", "password": PASSWORD, "full_name": "New Person"})
     assert response.status_code == 303
-    assert response.headers["Location"] == "/login?email=new@example.com"
-    assert web.sql("SELECT role FROM users WHERE email = 'new@example.com'") == [("customer",)]
+    assert response.headers["Location"] == "/"
+    assert web.sql("SELECT role, timezone FROM users WHERE email = 'new@example.com'") == [("customer", "UTC")]
+    dashboard = client.get("/")
+    assert dashboard.status_code == 200
+    assert "Welcome, New Person. Open your first account to get started." in dashboard.get_data(as_text=True)
+
+
+def test_register_adopts_the_browsers_time_zone(web):
+    data = {"email": "tz@example.com", "password": PASSWORD, "full_name": "Zoe Zone", "timezone": "Europe/Berlin"}
+    assert web.post("/register", data).status_code == 303
+    assert web.sql("SELECT timezone FROM users WHERE email = 'tz@example.com'") == [("Europe/Berlin",)]
+
+
+def test_register_with_an_unknown_browser_zone_starts_on_utc(web):
+    data = {"email": "tz2@example.com", "password": PASSWORD, "full_name": "Zoe Zone", "timezone": "Mars/Olympus"}
+    assert web.post("/register", data).status_code == 303
+    assert web.sql("SELECT timezone FROM users WHERE email = 'tz2@example.com'") == [("UTC",)]
+
+
+def test_a_short_password_error_does_not_repeat_the_hint(web):
+    response = web.post("/register", {"email": "short@example.com", "password": "short", "full_name": "Short"})
+    body = response.get_data(as_text=True)
+    assert "must be 12 to 128 characters" in body
+    assert "a passphrase works well" not in body
 
 
 def test_register_with_a_taken_email_shows_the_error_next_to_the_field(web):
@@ -147,3 +171,26 @@ def test_logged_in_user_visiting_login_goes_to_the_dashboard(web, client):
     response = client.get("/login")
     assert response.status_code == 303
     assert response.headers["Location"] == "/"
+
+
+def test_a_locked_sign_in_says_when_the_lock_ends_and_who_can_lift_it(web):
+    user = web.user("Locked Out")
+    for attempt in range(5):
+        web.login(user, f"wrong password {attempt}")
+    token = web.csrf("/login")
+    response = web.client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token}, headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 423
+    body = response.get_data(as_text=True)
+    assert re.search(r"locked until \d\d:\d\d UTC \(in \d+ minutes?\)", body), body
+    assert "ask a teller to unlock it sooner" in body
+    assert "try again later" not in body.lower()
+
+
+def test_the_zone_picker_offers_canonical_zones_with_their_offsets(web, client):
+    web.customer()
+    html = client.get("/settings/security").get_data(as_text=True)
+    assert '<option value="Asia/Kolkata">Asia · Kolkata (UTC+05:30)</option>' in html
+    for alias in ("Asia/Calcutta", "US/Eastern", "Etc/GMT+5", "GB"):
+        assert f'value="{alias}"' not in html

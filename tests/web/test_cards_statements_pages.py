@@ -191,3 +191,13 @@ def test_the_csv_download_from_the_page(client, alice):
 def test_the_print_stylesheet_hides_the_chrome(client):
     css = client.get("/static/css/print.css").get_data(as_text=True)
     assert "@media print" in css and ".site-header" in css and ".no-print" in css
+
+
+def test_issuing_asks_for_confirmation_and_a_card_links_to_its_purchases(web, client, alice):
+    html = client.get("/cards").get_data(as_text=True)
+    assert '<details class="confirm">' in html and "Issue a debit card…" in html
+    _, account = alice
+    account_id = account.id
+    assert web.post("/cards", {"account_id": account_id}, htmx=True).status_code == 201
+    html = client.get("/cards").get_data(as_text=True)
+    assert f'href="/accounts/{account_id}?kind=card_purchase"' in html

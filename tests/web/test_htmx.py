@@ -97,7 +97,7 @@ def test_wrong_pin_shows_attempts_remaining_next_to_the_pin(web, account):
 def test_insufficient_funds_is_shown_on_the_form_and_recorded_as_a_decline(web, account):
     response = web.post(f"/accounts/{account.id}/withdraw", {"amount": "500.00", "pin": "1234"}, htmx=True)
     assert response.status_code == 422
-    assert "There is not enough money in the account." in response.get_data(as_text=True)
+    assert "Not enough money in the account: $100.00 is available." in response.get_data(as_text=True)
     assert web.sql("SELECT status, decline_reason FROM journal_entries WHERE kind = 'withdrawal'") == [
         ("declined", "insufficient_funds")
     ]

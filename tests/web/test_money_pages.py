@@ -25,7 +25,7 @@ def test_dashboard_shows_accounts_money_activity_and_a_server_drawn_chart(client
     body = client.get("/").get_data(as_text=True)
     assert alice["account"].number in body
     assert "$1,234.50" in body
-    assert "Deposit" in body  # recent activity
+    assert "Cash deposit" in body  # recent activity, in words
     svg = body[body.index('<svg class="chart"') :]
     assert "<polyline" in svg[: svg.index("</svg>")]
     assert "<script" not in body.split("</head>")[1]  # no inline script anywhere in the page body
@@ -76,7 +76,7 @@ def test_history_filters_by_kind_and_status(web, client, alice):
         f"/accounts/{account.id}/history", query_string={"kind": "withdrawal", "status": "declined"}, headers=HX
     ).get_data(as_text=True)
     assert rows.count("badge-declined") == 1
-    assert "Deposit" not in rows
+    assert "Cash deposit" not in rows and "Cash withdrawal" in rows
 
 
 def test_history_with_an_unknown_kind_is_422_not_500(client, alice):
@@ -207,4 +207,4 @@ def test_insufficient_funds_at_confirmation_is_shown_above_the_summary(web, alic
     assert response.status_code == 422
     body = response.get_data(as_text=True)
     assert "Check and confirm" in body
-    assert "There is not enough money in the account." in body
+    assert "Not enough money in the account: $1,234.50 is available." in body

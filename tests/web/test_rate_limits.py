@@ -45,6 +45,7 @@ def test_showing_the_login_page_does_not_count(web, client):
 def test_web_registration_is_limited_per_ip(web):
     first = web.post("/register", {"email": "one@example.com", "password": PASSWORD, "full_name": "One"})
     assert first.status_code == 303
+    web.post("/logout")  # registering signed "one" in
     second = web.post("/register", {"email": "two@example.com", "password": PASSWORD, "full_name": "Two"})
     assert second.status_code == 429
     assert web.sql("SELECT COUNT(*) FROM users") == [(1,)]
@@ -65,3 +66,21 @@ def test_a_locked_user_hears_423_not_429_however_often_they_try(web, services):
             services.identity.authenticate(web.actor(user), user.email, f"wrong password {attempt}")
     for _ in range(4):  # more than the per-email limit of 2
         assert web.login(user, PASSWORD).status_code == 423
+
+
+def test_a_correct_login_refused_by_the_limit_is_told_so_in_the_form_in_words(web):
+    user = web.user()
+    for index in range(3):
+        web.login(f"nobody{index}@example.com", "wrong password")
+    token = web.csrf("/login")
+    response = web.client.post(
+        "/login",
+        data={"email": user.email, "password": PASSWORD, "csrf_token": token},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 429
+    body = response.get_data(as_text=True)
+    assert body.lstrip().startswith("<form")  # the login form itself, not a toast
+    assert "Too many attempts in a short time from here. Wait a minute, then try again." in body
+    assert f'value="{user.email}"' in body
+    assert "Rate limit exceeded" not in body and "HX-Reswap" not in response.headers

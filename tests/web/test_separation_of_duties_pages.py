@@ -7,6 +7,8 @@ import pytest
 
 from entities.errors import DomainError
 
+REASON = {"reason": "Keyed twice"}  # staff give a reason for a reversal (SPEC 10)
+
 OWN_ACCOUNT = "Staff cannot use staff powers on their own accounts or user"
 UNLOCK_LIMIT = "lifted too often today; an admin must unlock it"
 
@@ -39,7 +41,7 @@ def test_a_teller_depositing_into_their_own_account_at_the_desk_sees_why_and_not
 def test_a_teller_acting_on_their_own_account_gets_a_403_page(web, client, action):
     teller = web.staff("teller")
     account = web.account(teller)
-    response = web.post(f"/teller/accounts/{account.id}/{action}")
+    response = web.post(f"/teller/accounts/{account.id}/{action}", {"reason": "Testing my own"})
     assert response.status_code == 403
     assert OWN_ACCOUNT in response.get_data(as_text=True)
     assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("active",)]
@@ -51,7 +53,7 @@ def test_a_teller_reversing_an_entry_on_their_own_account_gets_a_toast(web, clie
     payer = web.user("Payer")
     source = web.account(payer, 1_000)
     entry = web.services.ledger.transfer(web.actor(payer), source.id, own.number, 1_000, "1234")
-    response = web.post(f"/accounts/{own.id}/entries/{entry.id}/reverse", htmx=True)
+    response = web.post(f"/accounts/{own.id}/entries/{entry.id}/reverse", REASON, htmx=True)
     assert response.status_code == 403
     assert OWN_ACCOUNT in response.headers["HX-Trigger"]
     assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", own.id) == [(1_000,)]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from entities.errors import DomainError
@@ -106,7 +108,10 @@ def test_teller_takes_cash_in_and_pays_out_with_the_pin(web, client):
     path = f"/teller/customers/{customer.id}/cash"
     deposit = web.post(path, {"account_id": account.id, "amount": "100.00", "op": "deposit"}, htmx=True)
     assert deposit.status_code == 200
-    assert "Deposited $100.00." in deposit.headers["HX-Trigger"]
+    assert (
+        f"Deposited $100.00 to Checking ···{account.number[-4:]}."
+        in json.loads(deposit.headers["HX-Trigger"])["toast"]["message"]
+    )
     payout = web.post(path, {"account_id": account.id, "amount": "40.00", "pin": "1234", "op": "withdraw"}, htmx=True)
     assert payout.status_code == 200
     assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", account.id) == [(6_000,)]
@@ -116,7 +121,7 @@ def test_teller_freezes_and_unfreezes_an_account(web, client):
     customer = web.user("Grace Hopper")
     account = web.account(customer)
     web.staff("teller")
-    assert web.post(f"/teller/accounts/{account.id}/freeze").status_code == 303
+    assert web.post(f"/teller/accounts/{account.id}/freeze", {"reason": "Card fraud reported"}).status_code == 303
     assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("frozen",)]
     assert web.post(f"/teller/accounts/{account.id}/unfreeze", htmx=True).status_code == 200
     assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("active",)]
@@ -164,7 +169,9 @@ def test_admin_unlock_page_lists_locked_users_and_accounts_and_unlocks_a_row(web
 def test_admin_changes_a_role_and_the_row_is_swapped(web, client):
     customer = web.user("Future Teller")
     web.staff("admin")
-    response = web.post(f"/admin/users/{customer.id}/role", {"role": "teller"}, htmx=True)
+    response = web.post(
+        f"/admin/users/{customer.id}/role", {"role": "teller", "reason": "Joined the branch"}, htmx=True
+    )
     assert response.status_code == 200
     assert response.get_data(as_text=True).lstrip().startswith(f'<tr id="user-{customer.id}"')
     assert web.sql("SELECT role FROM users WHERE id = ?", customer.id) == [("teller",)]
@@ -172,7 +179,7 @@ def test_admin_changes_a_role_and_the_row_is_swapped(web, client):
 
 def test_admin_cannot_change_their_own_role_and_sees_why(web, client):
     admin = web.staff("admin")
-    response = web.post(f"/admin/users/{admin.id}/role", {"role": "customer"}, htmx=True)
+    response = web.post(f"/admin/users/{admin.id}/role", {"role": "customer", "reason": "Left the branch"}, htmx=True)
     assert response.status_code == 403
     assert "Nobody changes their own role" in response.get_data(as_text=True)
 
@@ -211,3 +218,15 @@ def test_admin_runs_the_verification_report(web, client):
     body = response.get_data(as_text=True)
     assert "All checks passed" in body
     assert "Audit chain intact" in body
+
+
+def test_a_teller_payout_over_the_balance_says_what_is_available(web, client):
+    customer = web.user("Grace Hopper")
+    account = web.account(customer)
+    web.staff("teller")
+    path = f"/teller/customers/{customer.id}/cash"
+    web.post(path, {"account_id": account.id, "amount": "60.00", "op": "deposit"}, htmx=True)
+    payout = web.post(path, {"account_id": account.id, "amount": "99.00", "pin": "1234", "op": "withdraw"}, htmx=True)
+    assert payout.status_code == 422
+    assert "Not enough money in the account: $60.00 is available." in payout.get_data(as_text=True)
+    assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", account.id) == [(6_000,)]
