@@ -64,8 +64,9 @@ CODES_BY_OPERATION: dict[str, tuple[str, ...]] = {
         *_IDEMPOTENT,
     ),
     "place_hold": ("insufficient_funds", "account_unavailable", "own_account"),
-    "capture_hold": ("hold_not_pending", "not_capturable", *_IDEMPOTENT),
-    "void_hold": ("hold_not_pending",),
+    "capture_hold": ("hold_not_pending", "not_capturable", "own_account", *_IDEMPOTENT),
+    "void_hold": ("hold_not_pending", "own_account"),
+    "set_limits": ("account_unavailable",),
 }
 # Words a reader needs that no model says.
 NOTES_BY_OPERATION = {
