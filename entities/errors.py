@@ -49,6 +49,12 @@ NotReversible = _error("NotReversible", "not_reversible", "Entry cannot be rever
 HoldNotPending = _error("HoldNotPending", "hold_not_pending", "Hold is not pending")
 NotCapturable = _error("NotCapturable", "not_capturable", "A staff hold cannot be captured")
 LimitExceeded = _error("LimitExceeded", "limit_exceeded", "Daily limit exceeded")
+# Strong authentication and dual control (SPEC section 15).
+MfaRequired = _error("MfaRequired", "mfa_required", "A second factor is required")
+MfaEnabled = _error("MfaEnabled", "mfa_enabled", "A second factor is already enabled")
+InvalidCode = _error("InvalidCode", "invalid_code", "Invalid or spent code")
+SamePerson = _error("SamePerson", "same_person", "A request needs another staff member's approval")
+ApprovalNotPending = _error("ApprovalNotPending", "approval_not_pending", "Approval is not pending")
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused", "idempotency_key_reused", "Idempotency key reused with another request"
 )
