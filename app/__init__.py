@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.auth import refuse_missing_factor
 from app.cache_control import init_app as init_cache_control
 from app.cli import register_cli
 from app.config import PROJECT_ROOT, load_config, private_folder
@@ -72,6 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
         return response
 
     limiter.init_app(app)
+    app.before_request(refuse_missing_factor)  # after the limiter's check: SPEC 15, staff need a factor
     talisman.init_app(app, **security_header_options(development))
     register_error_handlers(app)
     _register_blueprints(app)
@@ -109,6 +111,8 @@ def service_settings(config: dict) -> ServiceSettings:
         hold_expiry_seconds=int(config.get("HOLD_EXPIRY_SECONDS", 604800)),
         daily_limit_cents=config.get("DAILY_LIMIT_CENTS"),
         customer_deposit_daily_cents=config.get("CUSTOMER_DEPOSIT_DAILY_CENTS"),
+        mfa_required_for_staff=_flag(config.get("MFA_REQUIRED_FOR_STAFF", False)),
+        step_up_cents=int(config.get("STEP_UP_CENTS", 100000)),
         webhook_max_attempts=int(config.get("WEBHOOK_MAX_ATTEMPTS", 8)),
         webhook_retry_seconds=int(config.get("WEBHOOK_RETRY_SECONDS", 10)),
         webhook_allow_private=_flag(config.get("WEBHOOK_ALLOW_PRIVATE", False)),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, g, redirect, request
 
-from entities.errors import DomainError, Unauthorized
+from entities.errors import DomainError, MfaRequired, Unauthorized
 from entities.users import Actor
 
 SESSION_COOKIE = "corebank_session"
@@ -66,8 +66,17 @@ def current_actor() -> Actor:
     if principal is None:
         return Actor(**meta)
     if hasattr(principal, "user"):  # web session
-        return Actor(user_id=principal.user.id, role=principal.user.role, session_id=principal.session_id, **meta)
-    return Actor(user_id=principal.user_id, role=principal.role, session_id=principal.session_id, **meta)
+        user_id, role = principal.user.id, principal.user.role
+    else:
+        user_id, role = principal.user_id, principal.role
+    return Actor(
+        user_id=user_id,
+        role=role,
+        session_id=principal.session_id,
+        amr=principal.amr,
+        factor_missing=services().mfa.needs_factor(role, principal.amr),
+        **meta,
+    )
 
 
 def require_actor() -> Actor:
@@ -84,3 +93,48 @@ def login_required(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# SPEC 15: what a teller or admin whose session lacks the second factor may still do: sign in, out
+# and again, read and change their own profile and password, see their sessions, and enrol.
+FACTOR_FREE_ENDPOINTS = frozenset(
+    {
+        "api.register",
+        "api.login",
+        "api.login_mfa",
+        "api.refresh",
+        "api.logout",
+        "api.me",
+        "api.update_me",
+        "api.change_password",
+        "api.my_sessions",
+        "api.enrol_mfa",
+        "api.confirm_mfa",
+        "api.disable_mfa",
+        "api.openapi_json",
+        "api.api_docs",
+        "static",
+    }
+)
+FACTOR_FREE_BLUEPRINTS = frozenset({"auth", "settings", "health"})
+SECURITY_PAGE = "/settings/security"
+
+
+def refuse_missing_factor():
+    """The request layer's half of the staff rule (the services' half is ``Actor.is_staff``): a
+    teller or admin whose session was not verified with a second factor, while
+    MFA_REQUIRED_FOR_STAFF is on, gets 403 mfa_required on everything but the enrolment path, before
+    a body is read, so no route answers such a caller otherwise. The denial is audited."""
+    endpoint = request.endpoint or ""
+    if endpoint in FACTOR_FREE_ENDPOINTS or endpoint.partition(".")[0] in FACTOR_FREE_BLUEPRINTS:
+        return None
+    principal = principal_or_none()
+    if principal is None:
+        return None
+    actor = current_actor()
+    if not actor.factor_missing:
+        return None
+    if endpoint == "dashboard.index":  # a staff member's start page: straight to enrolment
+        return redirect(SECURITY_PAGE, 303)
+    services().audit.record(actor, "mfa.required", "denied", "route", None, endpoint=endpoint)
+    raise MfaRequired("Staff must sign in with a second factor: enrol on the security page, then sign in again")

@@ -84,6 +84,9 @@ def load_config(instance_path: str | Path) -> dict:
         "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 8, 1),
         "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 10, 1),
         "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
+        # SPEC 15: on by default in production only; development and test sign staff in with a password.
+        "MFA_REQUIRED_FOR_STAFF": _bool("MFA_REQUIRED_FOR_STAFF", env == "production"),
+        "STEP_UP_CENTS": _int("STEP_UP_CENTS", 100000, 1),
         "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
         "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),

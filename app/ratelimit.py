@@ -408,6 +408,33 @@ def _login_target_unlocked() -> bool:
     return not _login_target_locked()
 
 
+def _mfa_target_locked() -> bool:
+    """The user of the mfa_token in the body (API or web form) is locked: answered 423 first."""
+    if "login_target_locked" not in g:
+        token = request.form.get("mfa_token") if request.form else None
+        if token is None:
+            body = request.get_json(silent=True)
+            token = body.get("mfa_token") if isinstance(body, dict) else None
+        g.login_target_locked = current_app.extensions["corebank"].identity.challenge_locked(token)
+    return g.login_target_locked
+
+
+def _mfa_target_unlocked() -> bool:
+    return not _mfa_target_locked()
+
+
+def mfa_limits(view):
+    """The login's code step (SPEC 15), API and web form alike: RATELIMIT_LOGIN per client IP in a
+    budget of its own (a login and its five wrong codes reach the lockout, not the limiter), and like
+    the password step, attempts on a locked user skip it for RATELIMIT_DEFAULT per client IP."""
+    view = limiter.shared_limit(
+        limit_from("RATELIMIT_LOGIN"), scope="login-mfa-ip", key_func=ip_key, exempt_when=_mfa_target_locked
+    )(view)
+    return limiter.shared_limit(
+        limit_from("RATELIMIT_DEFAULT"), scope="login-locked-ip", key_func=ip_key, exempt_when=_mfa_target_unlocked
+    )(view)
+
+
 def login_limits(view):
     """Login, API and web form alike (shared scopes: one budget each): RATELIMIT_LOGIN per client IP
     and RATELIMIT_LOGIN_EMAIL per email for attempts on users who are not locked; attempts on a locked

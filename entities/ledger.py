@@ -146,6 +146,7 @@ class Movement:
     reason: str | None = None  # why staff made it (a reversal's reason), for the audit record
     hold_id: int | None = None  # the hold this movement captures (SPEC section 13)
     preauthorised: bool = False  # a capture: its authorisation was checked, reserved and counted
+    otp: str | None = None  # step-up (SPEC section 15): a code from the actor's second factor
 
     @property
     def counts_out(self) -> bool:

@@ -9,7 +9,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from entities.errors import ValidationFailed
+from entities.errors import MfaRequired, ValidationFailed
 from entities.text import clean_text, hidden_character
 
 MAX_FAILED_LOGINS = 5
@@ -39,6 +39,7 @@ class User:
     locked_until: str | None = None  # ISO time; None with admin_locked=True means no expiry
     admin_locked: bool = False
     timezone: str = "UTC"
+    mfa_enabled: bool = False  # a confirmed TOTP factor (SPEC section 15)
 
     def is_locked(self, now_iso: str) -> bool:
         return self.admin_locked or (self.locked_until is not None and self.locked_until > now_iso)
@@ -62,14 +63,26 @@ class Actor:
     user_agent: str | None = None
     request_id: str | None = None
     extra: dict = field(default_factory=dict)
+    amr: tuple[str, ...] = ()  # how the session was authenticated: ("pwd",) or ("pwd", "otp")
+    # A teller or admin whose session lacks the second factor MFA_REQUIRED_FOR_STAFF asks for
+    # (services/mfa.py ``needs_factor`` decides, app/auth.py sets it on every request's actor).
+    factor_missing: bool = False
 
     @property
     def is_staff(self) -> bool:
+        """Whether the actor holds staff powers. Every service consults this before using one, so an
+        actor whose factor is missing is refused there (403 mfa_required), whatever route it came by."""
+        if self.role in STAFF and self.factor_missing:
+            raise MfaRequired("Staff must sign in with a second factor: enrol on the security page, then sign in again")
         return self.role in STAFF
 
     @property
     def is_admin(self) -> bool:
-        return self.role == Role.ADMIN
+        return self.is_staff and self.role == Role.ADMIN
+
+    @property
+    def verified_with_factor(self) -> bool:
+        return "otp" in self.amr
 
 
 def normalize_email(raw) -> str:

@@ -16,6 +16,7 @@ class SessionRecord:
     revoked_at: str | None
     ip: str | None
     user_agent: str | None
+    amr: str = "pwd"  # "pwd" or "pwd otp": what the login that started the session verified
 
 
 @dataclass(frozen=True)
@@ -35,8 +36,8 @@ class SessionRepository:
 
     def add(self, record: SessionRecord) -> None:
         self.conn.execute(
-            "INSERT INTO sessions (id, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent, amr)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 record.id,
                 record.user_id,
@@ -46,6 +47,7 @@ class SessionRepository:
                 record.expires_at,
                 record.ip,
                 record.user_agent,
+                record.amr,
             ),
         )
 

@@ -12,6 +12,7 @@ from repository.events import EventRepository
 from repository.holds import DailyTotals, HoldRepository
 from repository.idempotency import IdempotencyRepository
 from repository.ledger import LedgerRepository
+from repository.mfa import MfaRepository
 from repository.sessions import SessionRepository
 from repository.users import UserRepository
 from repository.verification import VerificationRepository
@@ -53,6 +54,7 @@ class UnitOfWork:
         self.daily_totals = DailyTotals(conn, backend)
         self.events = EventRepository(conn, backend)
         self.webhooks = WebhookRepository(conn, backend)
+        self.mfa = MfaRepository(conn, backend)
         if not self.write:  # a read-only transaction takes no row locks (PostgreSQL refuses them)
             for repository in (self.users, self.accounts, self.sessions, self.holds):
                 repository._for_update = ""

@@ -59,16 +59,29 @@ def check_pin(uow, actor: Actor, account: Account, pin: str, pepper: str, action
             account.pin_failures = 0
             uow.accounts.save_pin_state(account)
         return
+    count_wrong_secret(uow, actor, account, action, "invalid_pin", InvalidPin)
+
+
+def count_wrong_secret(uow, actor: Actor, account: Account, action: str, reason: str, error) -> None:
+    """A wrong PIN, or a wrong step-up code (SPEC 15), toward the account's PIN lock: counted,
+    audited, committed, raised as ``error``; the third in a row locks the account."""
     account.pin_failures += 1
     remaining = max(MAX_PIN_FAILURES - account.pin_failures, 0)
     account.pin_locked = remaining == 0
     uow.accounts.save_pin_state(account)
-    record(uow, actor, action, "failure", "account", account.id, reason="invalid_pin", attempts_remaining=remaining)
+    record(uow, actor, action, "failure", "account", account.id, reason=reason, attempts_remaining=remaining)
     if account.pin_locked:
         record(uow, actor, "account.pin_lock", "success", "account", account.id)
         events.account_changed(uow, "account.locked", account)
     uow.commit()
-    raise InvalidPin(_wrong_pin_message(remaining), attempts_remaining=remaining)
+    message = _wrong_pin_message(remaining) if error is InvalidPin else _wrong_code_message(remaining)
+    raise error(message, attempts_remaining=remaining)
+
+
+def _wrong_code_message(remaining: int) -> str:
+    if remaining == 0:
+        return "Wrong or used code: no attempts left, so the account's PIN is locked"
+    return f"Wrong or used code: {remaining} attempt{'s' if remaining != 1 else ''} left before the PIN locks"
 
 
 def _wrong_pin_message(remaining: int) -> str:

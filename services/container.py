@@ -12,6 +12,7 @@ from services.events import EventService
 from services.holds import HoldService
 from services.identity import IdentityService
 from services.ledger import LedgerService
+from services.mfa import MfaService
 from services.overview import OverviewService
 from services.settings import ServiceSettings
 from services.statements import StatementService
@@ -27,11 +28,12 @@ class Services:
         self.settings = settings
         self.uow = factory(settings.database_url, audit_key=settings.audit_key)
         self.audit = AuditService(self.uow)
-        self.identity = IdentityService(self.uow, settings)
+        self.mfa = MfaService(self.uow, settings)
+        self.identity = IdentityService(self.uow, settings, self.mfa)
         self.tokens = TokenService(self.uow, settings)
         self.web_sessions = WebSessionService(self.uow, settings)
         self.accounts = AccountService(self.uow, settings)
-        self.ledger = LedgerService(self.uow, settings)
+        self.ledger = LedgerService(self.uow, settings, self.mfa)
         self.cards = CardService(self.uow, settings, self.ledger)
         self.holds = HoldService(self.uow, settings, self.ledger)
         self.statements = StatementService(self.uow)

@@ -15,7 +15,9 @@ from services.audit import deny
 
 # Left out of the fingerprint (SPEC section 4, "PIN oracle"): a retry that differs only in a secret is
 # the same request and gets the stored answer, so a known key never tells a right PIN from a wrong one.
-SECRET_FIELDS = frozenset({"pin", "current_pin", "new_pin", "password", "current_password", "new_password"})
+SECRET_FIELDS = frozenset(
+    {"pin", "current_pin", "new_pin", "password", "current_password", "new_password", "otp", "code"}
+)
 
 
 @dataclass(frozen=True)

@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+from entities import clock, mfa
 from entities.clock import iso, now_iso, utcnow
-from entities.errors import EmailTaken, FieldErrors, InvalidCredentials, NotFound, UserLocked, ValidationFailed
+from entities.errors import (
+    EmailTaken,
+    FieldErrors,
+    InvalidCode,
+    InvalidCredentials,
+    NotFound,
+    TokenInvalid,
+    UserLocked,
+    ValidationFailed,
+)
 from entities.users import (
     MAX_FAILED_LOGINS,
     Actor,
@@ -24,10 +37,25 @@ from services.emails import check_email
 LOCKED_AUDIT_WINDOW = timedelta(minutes=1)
 
 
+@dataclass(frozen=True)
+class MfaChallenge:
+    """A right password of a user with a second factor: the login goes on at ``POST /auth/mfa`` with
+    this single-use token (only its SHA-256 is stored) and a code, within ``expires_in`` seconds."""
+
+    user: User
+    mfa_token: str
+    expires_in: int = mfa.CHALLENGE_SECONDS
+
+
+def challenge_id_of(mfa_token: str) -> str:
+    return hashlib.sha256(mfa_token.encode()).hexdigest()
+
+
 class IdentityService:
-    def __init__(self, uow_factory, settings):
+    def __init__(self, uow_factory, settings, mfa_service):
         self.uow = uow_factory
         self.settings = settings
+        self.mfa = mfa_service
         # Unknown emails are checked against this so they cost what a wrong password costs.
         self._dummy_hash = crypto.hash_password("corebank-dummy-password", settings.bcrypt_cost)
 
@@ -50,8 +78,9 @@ class IdentityService:
             uow.commit()
         return user
 
-    def authenticate(self, actor: Actor, email: str, password: str) -> User:
-        """Check credentials. Five consecutive failures lock the user for LOCKOUT_MINUTES."""
+    def authenticate(self, actor: Actor, email: str, password: str) -> User | MfaChallenge:
+        """Check credentials. Five consecutive failures lock the user for LOCKOUT_MINUTES. A user with
+        a second factor gets an ``MfaChallenge`` instead of the user: the login is not done yet."""
         try:
             email = check_email(email)
         except ValidationFailed:
@@ -75,6 +104,15 @@ class IdentityService:
             user = uow.users.by_email(email)
         return user is not None and user.is_locked(now_iso())
 
+    def challenge_locked(self, mfa_token) -> bool:
+        """Whether the user of this (live) mfa_token is locked now; False for unknown tokens."""
+        if not isinstance(mfa_token, str) or not mfa_token:
+            return False
+        with self.uow(write=False) as uow:
+            challenge = uow.mfa.challenge(challenge_id_of(mfa_token))
+            user = uow.users.get(challenge.user_id) if challenge else None
+        return user is not None and user.is_locked(now_iso())
+
     def _settle_login(self, actor: Actor, user_id: int, password_ok: bool) -> User:
         with self.uow() as uow:
             user = uow.users.lock(user_id)  # concurrent wrong passwords all count (PostgreSQL: FOR UPDATE)
@@ -83,20 +121,62 @@ class IdentityService:
                 _deny_locked(uow, actor, user)
             if user.locked_until is not None:  # an expired lock: start afresh
                 user.locked_until, user.failed_logins = None, 0
+            if password_ok and self.mfa.has_factor(uow, user.id):
+                # SPEC 15: a right password with a factor neither resets nor adds to the failure count.
+                mfa_token = secrets.token_urlsafe(32)
+                expires = iso(now + timedelta(seconds=mfa.CHALLENGE_SECONDS))
+                uow.mfa.purge_challenges(iso(now))
+                uow.mfa.add_challenge(challenge_id_of(mfa_token), user.id, iso(now), expires)
+                uow.users.save_login_state(user)
+                record(uow, actor, "login", "challenge", "user", user.id, method="otp")
+                uow.commit()
+                return MfaChallenge(user, mfa_token)
             if password_ok:
                 user.failed_logins = 0
                 uow.users.save_login_state(user)
                 record(uow, actor, "login", "success", "user", user.id)
                 uow.commit()
                 return user
-            user.failed_logins += 1
-            record(uow, actor, "login", "failure", "user", user.id, reason="wrong_password")
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = iso(now + timedelta(minutes=self.settings.lockout_minutes))
-                record(uow, actor, "user.lockout", "success", "user", user.id, until=user.locked_until)
-            uow.users.save_login_state(user)
-            uow.commit()
+            self._count_failure(uow, actor, user, now, "wrong_password")
         raise InvalidCredentials()
+
+    def complete_mfa(self, actor: Actor, mfa_token, code) -> User:
+        """The login's second step: a TOTP or recovery code for the challenge's user. The token is
+        spent by the success only; a wrong code counts toward the same lockout as a wrong password."""
+        if not isinstance(mfa_token, str) or not mfa_token:
+            raise TokenInvalid("The sign-in step is unknown or expired: log in again")
+        challenge_id = challenge_id_of(mfa_token)
+        with self.uow() as uow:
+            now = clock.utcnow()
+            challenge = uow.mfa.challenge(challenge_id)
+            if challenge is None or challenge.used_at is not None or challenge.expires_at <= iso(now):
+                raise TokenInvalid("The sign-in step is unknown, used or expired: log in again")
+            user = uow.users.lock(challenge.user_id)
+            if user.is_locked(iso(now)):
+                _deny_locked(uow, actor, user)
+            if user.locked_until is not None:
+                user.locked_until, user.failed_logins = None, 0
+            method = self.mfa.spend(uow, user.id, code, now)
+            if method is None:
+                self._count_failure(uow, actor, user, now, "invalid_code")
+                raise InvalidCode()
+            if not uow.mfa.use_challenge(challenge_id, iso(now)):  # a concurrent request spent it first
+                raise TokenInvalid("The sign-in step is unknown, used or expired: log in again")
+            user.failed_logins = 0
+            uow.users.save_login_state(user)
+            record(uow, actor, "login", "success", "user", user.id, method=method)
+            uow.commit()
+        return user
+
+    def _count_failure(self, uow, actor: Actor, user: User, now, reason: str) -> None:
+        """One more failed login (a wrong password or code), the lock at the fifth; committed."""
+        user.failed_logins += 1
+        record(uow, actor, "login", "failure", "user", user.id, reason=reason)
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = iso(now + timedelta(minutes=self.settings.lockout_minutes))
+            record(uow, actor, "user.lockout", "success", "user", user.id, until=user.locked_until)
+        uow.users.save_login_state(user)
+        uow.commit()
 
     def _audit(self, actor, action, outcome, user_id, **details):
         with self.uow() as uow:

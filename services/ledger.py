@@ -15,6 +15,8 @@ from entities.errors import (
     CardFrozen,
     CurrencyMismatch,
     Forbidden,
+    InvalidCode,
+    MfaRequired,
     NotFound,
     NotReversible,
     SameAccount,
@@ -26,17 +28,19 @@ from entities.money import check_amount_cents
 from entities.text import clean_text
 from entities.users import Actor, Role
 from services import events, idempotency
-from services.accounts import check_pin, load_visible, refuse_own
+from services.accounts import check_pin, count_wrong_secret, load_visible, refuse_own
 from services.audit import deny, record
 
 MAX_MEMO = 140
+STEP_UP_KINDS = frozenset({EntryKind.TRANSFER, EntryKind.WITHDRAWAL})
 MAX_HISTORY_PAGE = 200  # SPEC section 4: a history page holds at most 200 lines
 
 
 class LedgerService:
-    def __init__(self, uow_factory, settings):
+    def __init__(self, uow_factory, settings, mfa_service=None):
         self.uow = uow_factory
         self.settings = settings
+        self.mfa = mfa_service
 
     def deposit(self, actor: Actor, account_id: int, amount_cents: int, memo=None, idem=None):
         """Cash in: credit the account, debit the cash vault."""
@@ -51,8 +55,8 @@ class LedgerService:
             movement = Movement(EntryKind.DEPOSIT, vault, account, amount_cents, account, actor.user_id, memo)
             return self._move(uow, actor, idem, movement)
 
-    def withdraw(self, actor: Actor, account_id: int, amount_cents: int, pin: str, memo=None, idem=None):
-        """Cash out with the account's PIN."""
+    def withdraw(self, actor: Actor, account_id: int, amount_cents: int, pin: str, memo=None, idem=None, otp=None):
+        """Cash out with the account's PIN (and, when large, a code of the actor's factor: step-up)."""
         memo = _clean_memo(memo)
         check_amount_cents(amount_cents)
         with self.uow() as uow:
@@ -60,11 +64,21 @@ class LedgerService:
                 return replayed
             account = load_visible(uow, actor, account_id, "withdrawal")
             vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
-            movement = Movement(EntryKind.WITHDRAWAL, account, vault, amount_cents, account, actor.user_id, memo, pin)
+            movement = Movement(
+                EntryKind.WITHDRAWAL, account, vault, amount_cents, account, actor.user_id, memo, pin, otp=otp
+            )
             return self._move(uow, actor, idem, movement)
 
     def transfer(
-        self, actor: Actor, from_account_id: int, to_number: str, amount_cents: int, pin: str, memo=None, idem=None
+        self,
+        actor: Actor,
+        from_account_id: int,
+        to_number: str,
+        amount_cents: int,
+        pin: str,
+        memo=None,
+        idem=None,
+        otp=None,
     ):
         """From the caller's account (staff: any) to any open account of the same currency."""
         memo = _clean_memo(memo)
@@ -82,7 +96,9 @@ class LedgerService:
                 raise CurrencyMismatch()
             if not source.is_owned_by(actor.user_id):  # on a customer's behalf: never into one's own account
                 refuse_own(uow, actor, [target], "transfer", "account", source.id)
-            movement = Movement(EntryKind.TRANSFER, source, target, amount_cents, source, actor.user_id, memo, pin)
+            movement = Movement(
+                EntryKind.TRANSFER, source, target, amount_cents, source, actor.user_id, memo, pin, otp=otp
+            )
             return self._move(uow, actor, idem, movement)
 
     def card_purchase(
@@ -178,8 +194,32 @@ class LedgerService:
             account = movement.on_account
             if account.pin_locked:
                 return AccountLocked()
+            self._step_up(uow, actor, movement)
             check_pin(uow, actor, account, movement.pin, self.settings.pin_pepper, str(movement.kind))
         return movement.decline() or self._limit_error(uow, actor, movement)
+
+    def needs_step_up(self, uow, actor: Actor, kind: EntryKind, amount_cents: int) -> bool:
+        """SPEC 15: a transfer or withdrawal of at least STEP_UP_CENTS by a user with a factor."""
+        return (
+            kind in STEP_UP_KINDS
+            and amount_cents >= self.settings.step_up_cents
+            and self.mfa is not None
+            and self.mfa.has_factor(uow, actor.user_id)
+        )
+
+    def _step_up(self, uow, actor: Actor, movement: Movement) -> None:
+        """Before the PIN: a missing code is 403 mfa_required, a wrong or spent one 401 invalid_code,
+        counted like a wrong PIN toward the account's PIN lock; either is committed and raised, and
+        neither is a ledger decline. The PIN's own check (and its reset of the count) comes after."""
+        if not self.needs_step_up(uow, actor, movement.kind, movement.amount_cents):
+            return
+        action, account = str(movement.kind), movement.on_account
+        if movement.otp is None:
+            record(uow, actor, action, "denied", "account", account.id, reason="mfa_required")
+            uow.commit()
+            raise MfaRequired("This amount needs a code from your authenticator app (otp)")
+        if self.mfa.spend(uow, actor.user_id, movement.otp, clock.utcnow(), recovery=False) is None:
+            count_wrong_secret(uow, actor, account, action, "invalid_code", InvalidCode)
 
     def _limit_error(self, uow, actor: Actor, movement: Movement):
         """SPEC section 14: money out of an account per UTC day against its limit; a customer's own

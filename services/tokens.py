@@ -10,6 +10,7 @@ from datetime import timedelta
 
 import jwt
 
+from entities import mfa
 from entities.clock import iso, now_iso, utcnow
 from entities.errors import TokenExpired, TokenInvalid, TokenRevoked, UserLocked
 from entities.users import Actor, Role, User
@@ -27,6 +28,7 @@ class Principal:
     session_id: str
     jti: str
     expires_at: str
+    amr: tuple[str, ...] = mfa.PWD
 
 
 class VerifiedTokens:
@@ -64,7 +66,9 @@ class TokenService:
         self.settings = settings
         self.verified = VerifiedTokens()
 
-    def _encode(self, user_id: int, role: str, session_id: str, typ: str, lifetime: timedelta) -> tuple[str, str, str]:
+    def _encode(
+        self, user_id: int, role: str, session_id: str, typ: str, lifetime: timedelta, amr: tuple[str, ...] = mfa.PWD
+    ) -> tuple[str, str, str]:
         now = utcnow()
         jti = secrets.token_urlsafe(16)
         claims = {
@@ -78,6 +82,7 @@ class TokenService:
             "iat": now,
             "nbf": now,
             "exp": now + lifetime,
+            "amr": list(amr),
         }
         return jwt.encode(claims, self.settings.jwt_secret, algorithm=ALGORITHM), jti, iso(now + lifetime)
 
@@ -100,8 +105,9 @@ class TokenService:
             raise TokenInvalid()
         return claims
 
-    def issue(self, actor: Actor, user: User) -> dict:
-        """Start a token family (an API session) and return its first pair."""
+    def issue(self, actor: Actor, user: User, amr: tuple[str, ...] = mfa.PWD) -> dict:
+        """Start a token family (an API session) and return its first pair; ``amr`` says what the
+        login verified, and every token of the family carries it."""
         session_id = secrets.token_urlsafe(32)
         now = utcnow()
         with self.uow() as uow:
@@ -116,18 +122,19 @@ class TokenService:
                     revoked_at=None,
                     ip=actor.ip,
                     user_agent=(actor.user_agent or "")[:256] or None,
+                    amr=" ".join(amr),
                 )
             )
-            pair = self._pair(uow, user.id, str(user.role), session_id)
+            pair = self._pair(uow, user.id, str(user.role), session_id, amr)
             uow.commit()
         return pair
 
-    def _pair(self, uow, user_id: int, role: str, session_id: str) -> dict:
+    def _pair(self, uow, user_id: int, role: str, session_id: str, amr: tuple[str, ...]) -> dict:
         access, _, _ = self._encode(
-            user_id, role, session_id, "access", timedelta(minutes=self.settings.access_token_minutes)
+            user_id, role, session_id, "access", timedelta(minutes=self.settings.access_token_minutes), amr
         )
         refresh, refresh_jti, refresh_exp = self._encode(
-            user_id, role, session_id, "refresh", timedelta(days=self.settings.refresh_token_days)
+            user_id, role, session_id, "refresh", timedelta(days=self.settings.refresh_token_days), amr
         )
         uow.sessions.add_refresh(refresh_jti, session_id, refresh_exp)
         return {
@@ -159,7 +166,7 @@ class TokenService:
             uow.sessions.mark_refresh_used(claims["jti"], now)
             uow.sessions.blacklist(claims["jti"], stored["expires_at"])
             uow.sessions.touch(session.id, now)
-            pair = self._pair(uow, user.id, str(user.role), session.id)
+            pair = self._pair(uow, user.id, str(user.role), session.id, mfa.amr_of(session.amr))  # the family's
             record(uow, actor, "token.refresh", "success", "user", user.id)
             uow.commit()
         return pair, user
@@ -181,7 +188,8 @@ class TokenService:
             raise TokenInvalid()
         if state.revoked:
             raise TokenRevoked()
-        return Principal(user_id, Role(state.role), claims["sid"], claims["jti"], iso_from_epoch(claims["exp"]))
+        amr = mfa.PWD_OTP if "otp" in (claims.get("amr") or ()) else mfa.PWD
+        return Principal(user_id, Role(state.role), claims["sid"], claims["jti"], iso_from_epoch(claims["exp"]), amr)
 
     def logout(self, actor: Actor, principal: Principal, refresh_token: str | None = None) -> None:
         """Blacklist the access token and revoke its session, which revokes its refresh tokens."""

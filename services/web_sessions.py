@@ -7,6 +7,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
+from entities import mfa
 from entities.clock import iso, now_iso, parse_iso, utcnow
 from entities.users import Actor, User
 from repository.sessions import SessionRecord
@@ -21,6 +22,7 @@ def session_id_of(cookie_value: str) -> str:
 class WebPrincipal:
     user: User
     session_id: str
+    amr: tuple[str, ...] = mfa.PWD
 
     @property
     def user_id(self) -> int:  # the same name an API principal uses (rate-limit keys read it)
@@ -32,8 +34,9 @@ class WebSessionService:
         self.uow = uow_factory
         self.settings = settings
 
-    def start(self, actor: Actor, user: User) -> str:
-        """Create a session record; returns the cookie value (only its hash is stored)."""
+    def start(self, actor: Actor, user: User, amr: tuple[str, ...] = mfa.PWD) -> str:
+        """Create a session record; returns the cookie value (only its hash is stored). ``amr``: what
+        the login verified (the password, and a second factor when the login asked for one)."""
         cookie = secrets.token_urlsafe(32)
         now = utcnow()
         with self.uow() as uow:
@@ -48,6 +51,7 @@ class WebSessionService:
                     revoked_at=None,
                     ip=actor.ip,
                     user_agent=(actor.user_agent or "")[:256] or None,
+                    amr=" ".join(amr),
                 )
             )
             uow.commit()
@@ -72,7 +76,7 @@ class WebSessionService:
             with self.uow() as uow:
                 uow.sessions.touch(session_id, iso(now))
                 uow.commit()
-        return WebPrincipal(user, session_id)
+        return WebPrincipal(user, session_id, mfa.amr_of(session.amr))
 
     def end(self, actor: Actor, session_id: str) -> None:
         """Delete the record: replaying the old cookie no longer authenticates."""

@@ -126,5 +126,13 @@ class ApiHelper:
 
 
 @pytest.fixture
+def totp(monkeypatch):
+    """A clock for second-factor tests: ``totp.code(secret)`` is a fresh code (tests/support/totp.py)."""
+    from tests.support.totp import TotpClock
+
+    return TotpClock(monkeypatch)
+
+
+@pytest.fixture
 def api(client, services):
     return ApiHelper(client, services)

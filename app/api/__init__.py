@@ -8,6 +8,7 @@ from app.api import (  # noqa: F401  (routes register on import)
     events,
     holds,
     me,
+    mfa,
     openapi,
     statements,
     transactions,

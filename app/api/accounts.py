@@ -134,7 +134,9 @@ def withdraw(account_id: int):
     actor = require_actor()
     data = parse_body(WithdrawalIn)
     return money_call(
-        lambda idem: services().ledger.withdraw(actor, account_id, data.amount_cents, data.pin, data.memo, idem),
+        lambda idem: services().ledger.withdraw(
+            actor, account_id, data.amount_cents, data.pin, data.memo, idem, otp=data.otp
+        ),
         lambda entry: out.entry(entry, balance_of=account_id),
     )
 

@@ -11,6 +11,7 @@ from app.api.schemas import LoginIn, LogoutIn, RefreshIn, RegisterIn
 from app.auth import current_actor, require_actor, services
 from app.extensions import limiter
 from app.ratelimit import ip_key, limit_from, login_limits
+from services.identity import MfaChallenge
 
 
 @operation(
@@ -39,15 +40,19 @@ def register():
     "Log in: a token pair",
     tag="auth",
     body=LoginIn,
-    response="TokenPair",
+    response="TokenPair|MfaChallenge",
     auth=False,
     errors=(401, 422, 423, 429),
 )
 @login_limits
 def login():
+    """A user with a second factor gets `{mfa_required: true, mfa_token, expires_in}` and no tokens:
+    the login goes on at `POST /auth/mfa` with a code."""
     data = parse_body(LoginIn)
     actor = current_actor()
     user = services().identity.authenticate(actor, data.email, data.password)
+    if isinstance(user, MfaChallenge):
+        return json_response({"mfa_required": True, "mfa_token": user.mfa_token, "expires_in": user.expires_in})
     pair = services().tokens.issue(actor, user)
     return json_response({**pair, "user": out.user(user)})
 

@@ -10,9 +10,9 @@ from app.auth import require_actor, services
 from app.ratelimit import password_change_limit
 
 
-@operation(bp, "GET", "/me", "My profile", tag="me", response="User", errors=(401,))
+@operation(bp, "GET", "/me", "My profile", tag="me", response="Me", errors=(401,))
 def me():
-    return json_response(out.user(services().identity.get(require_actor())))
+    return json_response(out.me(services().identity.get(require_actor())))
 
 
 @operation(bp, "PATCH", "/me", "Update my profile", tag="me", body=ProfileIn, response="User", errors=(401, 422))

@@ -130,7 +130,9 @@ def _headers(*names: str) -> dict:
 def _success(op) -> dict:
     success: dict = {"description": _DESCRIPTIONS.get(op.status, "OK")}
     if op.response:
-        media: dict = {"schema": {"$ref": REF.format(model=op.response)}}
+        # "A|B": the operation answers one of these shapes (a login: tokens, or a code step first).
+        refs = [{"$ref": REF.format(model=name)} for name in op.response.split("|")]
+        media: dict = {"schema": refs[0] if len(refs) == 1 else {"oneOf": refs}}
         if op.response in docs.RESPONSE_EXAMPLES:
             media["example"] = docs.RESPONSE_EXAMPLES[op.response]
         success["content"] = {"application/json": media}

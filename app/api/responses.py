@@ -16,12 +16,33 @@ class User(BaseModel):
     created_at: str
 
 
+class Me(User):
+    mfa_enabled: bool  # a confirmed second factor (SPEC section 15)
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
     token_type: str
     expires_in: int
     user: User
+
+
+class MfaChallenge(BaseModel):
+    """A right password of a user with a second factor: no tokens yet; POST /auth/mfa goes on."""
+
+    mfa_required: bool
+    mfa_token: str
+    expires_in: int
+
+
+class MfaEnrolment(BaseModel):
+    secret: str  # base32, 160 bits
+    otpauth_uri: str
+
+
+class RecoveryCodes(BaseModel):
+    recovery_codes: list[str]
 
 
 class Account(BaseModel):
@@ -103,6 +124,7 @@ class Session(BaseModel):
     expires_at: str
     ip: str | None
     user_agent: str | None
+    amr: list[str]  # ["pwd"] or ["pwd", "otp"]: whether the login verified a second factor
     current: bool
 
 
@@ -148,7 +170,11 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     m.__name__: m
     for m in (
         User,
+        Me,
         TokenPair,
+        MfaChallenge,
+        MfaEnrolment,
+        RecoveryCodes,
         Account,
         Entry,
         MoneyEntry,

@@ -74,6 +74,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+# SPEC 15: a code of the authenticator app (six digits) or, where a login accepts one, a recovery code.
+Code = Annotated[str, Field(max_length=64, description="Six digits from the authenticator app, or a recovery code")]
+Otp = Annotated[
+    str,
+    Field(
+        max_length=64,
+        description="Step-up: six digits from the authenticator app, needed by a user with a second factor"
+        " when the amount is at least STEP_UP_CENTS",
+    ),
+]
+
+
 class RegisterIn(Strict):
     email: Email
     password: Annotated[str, Field(min_length=12, max_length=128, description="12 to 128 characters, not the email")]
@@ -92,6 +104,24 @@ class RegisterIn(Strict):
 class LoginIn(Strict):
     email: Annotated[str, Field(max_length=254)]
     password: Annotated[str, Field(max_length=1024)]
+
+
+class MfaLoginIn(Strict):
+    mfa_token: Annotated[str, Field(max_length=256)]
+    code: Code
+
+
+class MfaEnrolIn(Strict):
+    password: Annotated[str, Field(max_length=1024)]
+
+
+class MfaConfirmIn(Strict):
+    code: Code
+
+
+class MfaDisableIn(Strict):
+    password: Annotated[str, Field(max_length=1024)]
+    code: Code
 
 
 class RefreshIn(Strict):
@@ -135,6 +165,7 @@ class WithdrawalIn(Strict):
     amount_cents: AmountCents
     pin: Pin
     memo: Memo | None = None
+    otp: Otp | None = None
 
 
 class TransferIn(Strict):
@@ -143,6 +174,7 @@ class TransferIn(Strict):
     amount_cents: AmountCents
     pin: Pin
     memo: Memo | None = None
+    otp: Otp | None = None
 
 
 class ReverseIn(Strict):

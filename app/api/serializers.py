@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from entities import mfa
 from entities.clock import now_iso
 from entities.representation import account, card, entry, hold  # noqa: F401  (the API's own shapes)
 
@@ -18,6 +19,11 @@ def user(u) -> dict:
         "status": u.status(now_iso()),
         "created_at": u.created_at,
     }
+
+
+def me(u) -> dict:
+    """GET /me: the user, and whether a second factor is enabled (SPEC section 15)."""
+    return {**user(u), "mfa_enabled": u.mfa_enabled}
 
 
 def history_item(item) -> dict:
@@ -64,6 +70,7 @@ def session(s, current_id: str | None = None) -> dict:
         "expires_at": s.expires_at,
         "ip": s.ip,
         "user_agent": s.user_agent,
+        "amr": list(mfa.amr_of(s.amr)),  # whether the login that started it verified a second factor
         "current": s.id == current_id,
     }
 

@@ -28,7 +28,7 @@ def transfer():
     data = parse_body(TransferIn)
     return money_call(
         lambda idem: services().ledger.transfer(
-            actor, data.from_account_id, data.to_account_number, data.amount_cents, data.pin, data.memo, idem
+            actor, data.from_account_id, data.to_account_number, data.amount_cents, data.pin, data.memo, idem, data.otp
         ),
         out.entry,
     )

@@ -113,6 +113,10 @@ class BehindTheBack:
         result = self.conn.execute(sql, params)
         return [tuple(row) for row in result.fetchall()] if _returns_rows(result) else []
 
+    def one(self, sql: str, params=()):
+        """The first column of the first row."""
+        return self.conn.execute(sql, params).fetchone()[0]
+
     def commit(self) -> None:  # autocommit: every statement is its own transaction
         pass
 
