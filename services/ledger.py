@@ -207,6 +207,12 @@ class LedgerService:
             and self.mfa.has_factor(uow, actor.user_id)
         )
 
+    def step_up_needed(self, actor: Actor, amount_cents: int, kind: EntryKind = EntryKind.TRANSFER) -> bool:
+        """Read-only, for forms: whether a ``kind`` of this amount by ``actor`` will ask for a code
+        (the pages show the code field only then)."""
+        with self.uow(write=False) as uow:
+            return self.needs_step_up(uow, actor, kind, amount_cents)
+
     def _step_up(self, uow, actor: Actor, movement: Movement) -> None:
         """Before the PIN: a missing code is 403 mfa_required, a wrong or spent one 401 invalid_code,
         counted like a wrong PIN toward the account's PIN lock; either is committed and raised, and

@@ -28,6 +28,7 @@ class FactorStatus:
     enabled: bool
     pending: bool
     recovery_codes_left: int
+    enabled_at: str | None = None
 
 
 class MfaService:
@@ -53,7 +54,8 @@ class MfaService:
         with self.uow(write=False) as uow:
             factor = uow.mfa.factor(actor.user_id)
             left = uow.mfa.recovery_codes_left(actor.user_id) if factor and factor.enabled else 0
-        return FactorStatus(bool(factor and factor.enabled), bool(factor and not factor.enabled), left)
+        enabled = bool(factor and factor.enabled)
+        return FactorStatus(enabled, bool(factor and not factor.enabled), left, factor.enabled_at if enabled else None)
 
     def begin(self, actor: Actor, password) -> Enrolment:
         """Start enrolment with a new secret (pending until confirmed). The password is asked again:
