@@ -7,19 +7,48 @@ from dataclasses import replace
 from flask import Blueprint, flash, redirect, request, session, url_for
 
 from app.auth import current_actor, principal_or_none, services
+from app.errors import status_of
 from app.extensions import limiter
-from app.ratelimit import ip_key, limit_from, login_limits
-from app.web.helpers import current_user, form_failed, landing_for, redirect_to, render, safe_next
+from app.ratelimit import ip_key, limit_from, login_limits, mfa_limits
+from app.web.helpers import (
+    current_user,
+    form_failed,
+    form_state,
+    fragment,
+    is_htmx,
+    landing_for,
+    redirect_to,
+    render,
+    safe_next,
+)
 from app.web.session_cookie import forget_session_cookie, set_session_cookie
+from entities import mfa
 from entities.errors import DomainError, ValidationFailed
+from services.identity import MfaChallenge
 
 bp = Blueprint("auth", __name__)
+
+LOGIN_FORM = "partials/auth/_login_form.html"
+CODE_FORM = "partials/auth/_code_form.html"
+STAFF_NEED_A_FACTOR = (
+    "Staff need two-step sign-in. Set up an authenticator app below, then sign out and in again with a code."
+)
+CODE_STEP_EXPIRED = "That sign-in took too long or was already used. Enter your email and password again."
 
 
 def _login_page(forms=None, status=200):
     form = (forms or {}).get("login") or {"values": {"email": request.args.get("email", "")}}
     next_url = safe_next(request.values.get("next"), default="")
-    return render("pages/auth/login.html", "partials/auth/_login_form.html", status, form=form, next_url=next_url)
+    return render("pages/auth/login.html", LOGIN_FORM, status, form=form, next_url=next_url)
+
+
+def _code_page(mfa_token: str, email: str, forms=None, status=200):
+    """The login's second step, in the same place as the first (the page, or the fragment for HTMX)."""
+    form = (forms or {}).get("code") or {}
+    next_url = safe_next(request.values.get("next"), default="")
+    return render(
+        "pages/auth/login.html", CODE_FORM, status, form=form, next_url=next_url, mfa_token=mfa_token, email=email
+    )
 
 
 @bp.get("/login")
@@ -37,15 +66,62 @@ def login_submit():
         user = services().identity.authenticate(actor, request.form.get("email", ""), request.form.get("password", ""))
     except DomainError as error:
         return form_failed(
-            error,
-            "login",
-            "partials/auth/_login_form.html",
-            _login_page,
-            next_url=safe_next(request.form.get("next"), default=""),
+            error, "login", LOGIN_FORM, _login_page, next_url=safe_next(request.form.get("next"), default="")
         )
-    cookie = services().web_sessions.start(actor, user)
+    if isinstance(user, MfaChallenge):  # SPEC 15: a user with a factor goes on to the code step
+        return _code_page(user.mfa_token, user.user.email)
+    return _signed_in(actor, user, mfa.PWD)
+
+
+@bp.post("/login/code")
+@mfa_limits  # the API's code-step limits: a login and its five wrong codes reach the lockout first
+def login_code():
+    """The second step: a code from the app, or a recovery code (its own field: it has letters)."""
+    actor = current_actor()
+    form = request.form
+    mfa_token, email = form.get("mfa_token", ""), form.get("email", "")
+    recovery = form.get("recovery_code", "").strip()
+    try:
+        user = services().identity.complete_mfa(actor, mfa_token, recovery or form.get("code", ""))
+    except DomainError as error:
+        return _code_failed(error, mfa_token, email, "recovery_code" if recovery else "code")
+    return _signed_in(actor, user, mfa.PWD_OTP)
+
+
+def _code_failed(error: DomainError, mfa_token: str, email: str, field: str):
+    """A wrong code: the code step again. A spent or expired step, or a locked user: step one again
+    (with the lock's words), the email filled in."""
+    next_url = safe_next(request.form.get("next"), default="")
+    if error.code == "invalid_code":
+        return form_failed(
+            error,
+            "code",
+            CODE_FORM,
+            lambda **kw: _code_page(mfa_token, email, **kw),
+            fields={"invalid_code": field},
+            mfa_token=mfa_token,
+            email=email,
+            next_url=next_url,
+        )
+    state = {**form_state(error), "values": {"email": email}}
+    if error.code == "invalid_token":
+        state["message"] = CODE_STEP_EXPIRED
+    status = status_of(error)
+    if is_htmx():
+        return fragment(LOGIN_FORM, status, form=state, next_url=next_url)
+    return _login_page(forms={"login": state}, status=status)
+
+
+def _signed_in(actor, user, amr):
+    """Start the web session (``amr``: what the login verified) and go where this person works; a
+    staff member whose factor is missing goes to enrol first (every staff page would refuse them)."""
+    cookie = services().web_sessions.start(actor, user, amr=amr)
     session.pop("csrf_token", None)  # a fresh CSRF secret for the new login
-    response = redirect_to(safe_next(request.form.get("next"), default=landing_for(user)))
+    if services().mfa.needs_factor(user.role, amr):
+        flash(STAFF_NEED_A_FACTOR, "info")
+        response = redirect_to(url_for("settings.security"))
+    else:
+        response = redirect_to(safe_next(request.form.get("next"), default=landing_for(user)))
     set_session_cookie(response, cookie)
     return response
 

@@ -15,7 +15,10 @@ LOGIN_PATH = "/login"
 
 # The limiter's own words ("Rate limit exceeded: 5 per 1 minute") are for logs, not for people.
 RATE_LIMITED = "Too many attempts in a short time from here. Wait a minute, then try again."
-FORMS_THAT_ANSWER_429 = {"auth.login_submit": "partials/auth/_login_form.html"}
+FORMS_THAT_ANSWER_429 = {
+    "auth.login_submit": "partials/auth/_login_form.html",
+    "auth.login_code": "partials/auth/_code_form.html",
+}
 
 
 def web_error(status: int, body: dict, headers=None):
@@ -26,7 +29,14 @@ def web_error(status: int, body: dict, headers=None):
         form = {"values": {"email": request.form.get("email", "")}, "errors": {}, "message": RATE_LIMITED}
         next_url = safe_next(request.form.get("next"), default="")
         response = make_response(
-            render_template(FORMS_THAT_ANSWER_429[request.endpoint], form=form, next_url=next_url), status
+            render_template(
+                FORMS_THAT_ANSWER_429[request.endpoint],
+                form=form,
+                next_url=next_url,
+                mfa_token=request.form.get("mfa_token", ""),  # the code step stays the code step
+                email=request.form.get("email", ""),
+            ),
+            status,
         )
     elif status == 401:
         response = _to_login()

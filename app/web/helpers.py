@@ -27,6 +27,8 @@ FIELD_BY_CODE = {
     "account_locked": "pin",
     "same_account": "to_account_number",
     "currency_mismatch": "to_account_number",
+    "mfa_required": "otp",  # step-up (SPEC 15); the code forms of login and security name "code"
+    "invalid_code": "otp",
 }
 FRIENDLY = {
     "validation_error": "Please correct the fields marked below.",
@@ -40,6 +42,11 @@ FRIENDLY = {
     "balance_not_zero": "Only an account with a zero balance can be closed. Move or withdraw the money first.",
     "already_reversed": "This entry has already been reversed.",
     "not_reversible": "Only a posted entry that is not itself a reversal can be reversed.",
+    "invalid_code": (
+        "That code didn't work. Enter the newest code your authenticator app shows for Corebank (each code works once)."
+    ),
+    "mfa_required": "This amount needs a code from your authenticator app.",
+    "mfa_enabled": "Two-step sign-in is already on.",
 }
 STAFF_ACCOUNT_LOCKED = (
     "Three wrong PINs locked this account. Lift the lock with Unlock PIN on the customer's page "
@@ -50,7 +57,21 @@ STAFF_ACCOUNT_LOCKED = (
 _SAFE_NEXT = re.compile(r"/(?![/\\])[A-Za-z0-9\-._~/?=&%+:@!$,;]*", re.ASCII)
 MAX_NEXT_LENGTH = 512
 SECRET_FIELDS = frozenset(
-    {"csrf_token", "password", "current_password", "new_password", "pin", "current_pin", "new_pin", "idempotency_key"}
+    {
+        "csrf_token",
+        "password",
+        "current_password",
+        "new_password",
+        "pin",
+        "current_pin",
+        "new_pin",
+        "idempotency_key",
+        "code",
+        "otp",
+        "recovery_code",
+        "mfa_token",
+        "secret",
+    }
 )
 
 
@@ -132,7 +153,7 @@ def lock_message(locked_until: str) -> str:
     when = until.astimezone(user_zone()).strftime("%H:%M %Z")
     wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
     return (
-        f"Too many wrong passwords: this sign-in is locked until {when} (in {wait}). "
+        f"Too many wrong passwords or codes: this sign-in is locked until {when} (in {wait}). "
         "Try again then, or ask a teller to unlock it sooner."
     )
 
@@ -141,8 +162,8 @@ def _friendly(error: DomainError, account=None) -> str:
     if error.code == "insufficient_funds" and account is not None:
         available = format_cents(available_cents(account), account.currency)
         return f"Not enough money in the account: {available} is available."
-    if error.code == "invalid_pin":
-        return error.detail  # the detail counts the attempts left
+    if error.code == "invalid_pin" or (error.code == "invalid_code" and "attempts_remaining" in error.extra):
+        return error.detail  # the detail counts the attempts left (a step-up code counts like a PIN)
     if error.code == "account_locked" and getattr(current_user(), "is_staff", False):
         return STAFF_ACCOUNT_LOCKED  # staff are the ones who can lift it
     if error.code == "user_locked" and error.extra.get("locked_until"):
