@@ -16,10 +16,12 @@ from app.web.helpers import (
     free_text,
     idempotent_form,
     is_htmx,
+    optional,
     parse_amount,
     render,
     settled,
 )
+from app.web.step_up import code_field
 from entities.errors import DomainError, ValidationFailed
 from entities.ledger import EntryKind, EntryStatus
 from entities.money import format_cents
@@ -99,6 +101,7 @@ def detail_page(account_id: int, forms=None, status=200):
         statuses=STATUSES,
         **account_money(account),
         **_history(account_id, _filters()),
+        **code_field(),
     )
 
 
@@ -158,7 +161,13 @@ def withdraw(account_id: int):
         "withdraw",
         "Withdrew",
         lambda actor: services().ledger.withdraw(
-            actor, account_id, parse_amount(), request.form.get("pin", ""), free_text("memo"), idempotent_form()
+            actor,
+            account_id,
+            parse_amount(),
+            request.form.get("pin", ""),
+            free_text("memo"),
+            idempotent_form(),
+            otp=optional("otp"),
         ),
     )
 
@@ -171,7 +180,9 @@ def _cash(account_id: int, form_name: str, verb: str, move):
     try:
         entry = settled(move(actor))
     except DomainError as error:
-        return form_failed(error, form_name, partial, lambda **kw: detail_page(account_id, **kw), account=account)
+        return form_failed(
+            error, form_name, partial, lambda **kw: detail_page(account_id, **kw), account=account, **code_field()
+        )
     return done(
         _moved(account, entry, verb),
         url_for("accounts.detail", account_id=account_id),
@@ -179,4 +190,5 @@ def _cash(account_id: int, form_name: str, verb: str, move):
         partial=partial,
         account=account,
         form={},
+        **code_field(),
     )

@@ -17,11 +17,13 @@ from app.web.helpers import (
     free_text,
     idempotent_form,
     is_htmx,
+    optional,
     parse_amount,
     render,
     required_reason,
     settled,
 )
+from app.web.step_up import code_field
 from entities.errors import DomainError, ValidationFailed
 from entities.money import format_cents
 
@@ -78,6 +80,7 @@ def _desk(user_id: int, forms=None, status=200):
         account_types=ACCOUNT_TYPES,
         **context,
         **desk_hold_rows(context["accounts"]),
+        **code_field(),
     )
 
 
@@ -129,9 +132,8 @@ def cash(user_id: int):
     try:
         account_id, amount_cents, memo = form_int("account_id"), parse_amount(), free_text("memo")
         if withdrawing:
-            result = ledger.withdraw(
-                actor, account_id, amount_cents, request.form.get("pin", ""), memo, idempotent_form()
-            )
+            pin, otp = request.form.get("pin", ""), optional("otp")  # otp: the teller's own code (step-up)
+            result = ledger.withdraw(actor, account_id, amount_cents, pin, memo, idempotent_form(), otp=otp)
         else:
             result = ledger.deposit(actor, account_id, amount_cents, memo, idempotent_form())
         entry = settled(result)
@@ -146,6 +148,7 @@ def cash(user_id: int):
             lambda **kw: _desk(user_id, **kw),
             source=source,
             **context,
+            **code_field(),
         )
     if entry is None:
         message = "That form was already submitted; nothing was moved twice."
@@ -165,6 +168,7 @@ def cash(user_id: int):
         partial="partials/teller/_cash_form.html",
         form={},
         **_customer(user_id),
+        **code_field(),
     )
 
 

@@ -15,10 +15,12 @@ from app.web.helpers import (
     fragment,
     free_text,
     idempotent_form,
+    optional,
     parse_amount,
     render,
     settled,
 )
+from app.web.step_up import step_up_needed
 from entities.accounts import luhn_valid
 from entities.errors import DomainError, FieldErrors, NotFound, ValidationFailed
 from entities.money import format_cents
@@ -96,7 +98,13 @@ def _confirmation(accounts) -> dict:
     if source is not None:
         problems.errors.extend(_refusals_before_the_pin(source, accounts, number, amount_cents))
     problems.raise_any()
-    return {"source": source, "recipient": recipient, "amount_cents": amount_cents, "memo": memo}
+    return {
+        "source": source,
+        "recipient": recipient,
+        "amount_cents": amount_cents,
+        "memo": memo,
+        "step_up": step_up_needed(amount_cents),  # SPEC 15: the code field only when it will be asked for
+    }
 
 
 def target_number() -> str:
@@ -161,16 +169,19 @@ def confirm():
                 form.get("pin", ""),
                 free_text("memo"),
                 idempotent_form(),
+                otp=optional("otp"),
             )
         )
     except DomainError as error:
         accounts = _accounts()
+        amount_cents = _amount_or_none()
         shown = {
             "source": next((a for a in accounts if str(a.id) == form.get("from_account_id")), None),
             "recipient": {"number": form.get("to_account_number", ""), "holder": form.get("holder", "")},
-            "amount_cents": _amount_or_none(),
+            "amount_cents": amount_cents,
             "memo": free_text("memo"),
             "accounts": accounts,
+            "step_up": error.code in ("mfa_required", "invalid_code") or step_up_needed(amount_cents),
         }
         return form_failed(error, "transfer", CONFIRM, lambda **kw: _render(CONFIRM, **kw, **shown), **shown)
     holder, number = form.get("holder", ""), form.get("to_account_number", "").strip()
