@@ -38,7 +38,8 @@ def enrolment_view(secret: str | None, email: str) -> dict | None:
     them again after a wrong code); None for anything that is not a secret of ours."""
     if not isinstance(secret, str) or not _SECRET.fullmatch(secret):
         return None
-    return {"secret": secret, "grouped": grouped(secret), "qr": qr_svg(provisioning_uri(secret, email))}
+    uri = provisioning_uri(secret, email)
+    return {"secret": secret, "grouped": grouped(secret), "qr": qr_svg(uri), "uri": uri}
 
 
 def card(actor: Actor, *, enrolment: dict | None = None, recovery_codes: list[str] | None = None) -> dict:
