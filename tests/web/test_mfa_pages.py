@@ -15,6 +15,19 @@ SECRET_SHOWN = re.compile(r'data-testid="mfa-secret"[^>]*>([A-Z2-7 ]+)</code>')
 RECOVERY_CODE = re.compile(r"<li><code>([a-z2-9]{4}-[a-z2-9]{4}-[a-z2-9]{4})</code></li>")
 MFA_TOKEN = re.compile(r'name="mfa_token" value="([^"]+)"')
 
+CONFIGS = {
+    "staff need a factor": {"MFA_REQUIRED_FOR_STAFF": True},
+    "limits on": {"RATELIMIT_ENABLED": True, "RATELIMIT_LOGIN": "3/minute", "RATELIMIT_STORAGE_URI": "memory://"},
+}
+STAFF_NEED_A_FACTOR = pytest.mark.parametrize("app_config", ["staff need a factor"], indirect=True)
+LIMITS_ON = pytest.mark.parametrize("app_config", ["limits on"], indirect=True)
+
+
+@pytest.fixture
+def app_config(app_config, request):
+    """The tests' config, plus what a test's STAFF_NEED_A_FACTOR or LIMITS_ON mark asks for."""
+    return {**app_config, **CONFIGS.get(getattr(request, "param", None), {})}
+
 
 def _text(response) -> str:
     return html.unescape(response.get_data(as_text=True))
@@ -228,6 +241,20 @@ def test_a_code_step_older_than_five_minutes_goes_back_to_the_password(web, totp
     assert web.session_cookie() is None
 
 
+@LIMITS_ON
+def test_the_code_step_over_its_limit_says_so_in_the_form(web, totp):
+    user, secret, _ = signed_up_with_a_factor(web, totp)
+    token = password_step(web, user)
+    for _ in range(3):
+        assert code_step(web, token, "000000" if totp.code(secret) != "000000" else "111111").status_code == 401
+    response = code_step(web, token, totp.code(secret), htmx=True, email=user.email)
+    assert response.status_code == 429
+    body = _text(response)
+    assert body.lstrip().startswith("<form") and 'action="/login/code"' in body
+    assert "Too many attempts in a short time from here. Wait a minute, then try again." in body
+    assert f'value="{token}"' in body
+
+
 # --- turning it off ---
 
 
@@ -250,15 +277,6 @@ def test_turning_the_factor_off_needs_the_password_and_a_code(web, services, tot
 
 
 # --- staff ---
-
-
-STAFF_NEED_A_FACTOR = pytest.mark.parametrize("app_config", ["MFA_REQUIRED_FOR_STAFF"], indirect=True)
-
-
-@pytest.fixture
-def app_config(app_config, request):
-    """The staff rule is off in tests; a test marked STAFF_NEED_A_FACTOR turns it on."""
-    return {**app_config, "MFA_REQUIRED_FOR_STAFF": getattr(request, "param", None) == "MFA_REQUIRED_FOR_STAFF"}
 
 
 @STAFF_NEED_A_FACTOR
