@@ -109,6 +109,7 @@ def service_settings(config: dict) -> ServiceSettings:
         hold_expiry_seconds=int(config.get("HOLD_EXPIRY_SECONDS", 604800)),
         daily_limit_cents=config.get("DAILY_LIMIT_CENTS"),
         customer_deposit_daily_cents=config.get("CUSTOMER_DEPOSIT_DAILY_CENTS"),
+        dual_control_cents=int(config.get("DUAL_CONTROL_CENTS", 100000)),
         webhook_max_attempts=int(config.get("WEBHOOK_MAX_ATTEMPTS", 8)),
         webhook_retry_seconds=int(config.get("WEBHOOK_RETRY_SECONDS", 10)),
         webhook_allow_private=_flag(config.get("WEBHOOK_ALLOW_PRIVATE", False)),

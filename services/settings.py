@@ -22,6 +22,7 @@ class ServiceSettings:
     hold_expiry_seconds: int = 604800  # a card authorisation's life (SPEC section 13)
     daily_limit_cents: int | None = None  # new accounts' daily limit on money out (section 14)
     customer_deposit_daily_cents: int | None = None  # a customer's self-service cash in per UTC day
+    dual_control_cents: int = 100000  # a reversal of at least this waits for a second staff member (section 15)
     webhook_max_attempts: int = 8  # SPEC 16: attempts per event and hook before it is given up
     webhook_retry_seconds: int = 10  # the first retry's delay; each next one doubles it
     webhook_allow_private: bool = False  # deliver to loopback and private addresses (tests, local receivers)
