@@ -106,5 +106,16 @@ class ApprovalRepository:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM approvals{clause} ORDER BY id DESC LIMIT ?", [*params, limit])
         return [_approval(row) for row in rows]
 
+    def pending_among(self, action: ApprovalAction, subjects: list[str]) -> set[str]:
+        """Which of ``subjects`` have a request of ``action`` waiting."""
+        if not subjects:
+            return set()
+        marks = ", ".join("?" for _ in subjects)
+        rows = self.conn.execute(
+            f"SELECT subject FROM approvals WHERE status = 'pending' AND action = ? AND subject IN ({marks})",
+            (str(action), *subjects),
+        )
+        return {row[0] for row in rows}
+
     def count_pending(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM approvals WHERE status = 'pending'").fetchone()[0]

@@ -18,6 +18,7 @@ from entities.approvals import (
     ApprovalAction,
     ApprovalStatus,
     already_pending,
+    reversal_subject,
 )
 from entities.clock import now_iso
 from entities.cursor import decode_cursor, encode_cursor
@@ -77,6 +78,15 @@ class ApprovalService:
         if approval is None:
             raise NotFound()
         return approval
+
+    def reversals_waiting_among(self, actor: Actor, entry_ids) -> set[int]:
+        """Staff: which of these entries (a page of history) have a reversal waiting for approval."""
+        ids = [entry_id for entry_id in entry_ids if valid_id(entry_id)][:MAX_APPROVALS_PAGE]
+        with self.uow(write=False) as uow:
+            if not actor.is_staff:
+                deny(uow, actor, "approval.read", error=Forbidden)
+            waiting = uow.approvals.pending_among(ApprovalAction.REVERSAL, [reversal_subject(i) for i in ids])
+        return {entry_id for entry_id in ids if reversal_subject(entry_id) in waiting}
 
     def pending_count(self, actor: Actor) -> int:
         """Staff: how many requests wait for a decision (the navigation's badge)."""
