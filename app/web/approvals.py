@@ -54,11 +54,16 @@ def _context(items) -> dict:
 def describe(approval) -> dict:
     """What a checker reads: a title, the sentence saying what would happen, and the amount."""
     d = approval.details
+    executed = str(approval.status) == "approved"
     if str(approval.action) == "role_grant":
         return {
             "title": f"Make {d['full_name']} an admin",
-            "what": f"{d['full_name']} ({d['email']}) would go from {d['from_role']} to admin, "
-            "and be signed out everywhere.",
+            "what": f"{d['full_name']} ({d['email']}) "
+            + (
+                f"went from {d['from_role']} to admin and was signed out everywhere."
+                if executed
+                else f"would go from {d['from_role']} to admin, and be signed out everywhere."
+            ),
             "amount": None,
             "button": f"Approve: make {d['full_name']} an admin",
         }
@@ -66,7 +71,8 @@ def describe(approval) -> dict:
     kind = ENTRY_WORDS.get(d.get("entry_kind"), "an entry")
     return {
         "title": f"Reverse {kind} of {amount}",
-        "what": f"{amount} would go back from {_party(d['from_account'])} to {_party(d['to_account'])}.",
+        "what": f"{amount} {'went' if executed else 'would go'} back from {_party(d['from_account'])}"
+        f" to {_party(d['to_account'])}.",
         "amount": amount,
         "memo": d.get("memo"),
         "button": f"Approve: reverse {amount}",
