@@ -113,6 +113,7 @@ def service_settings(config: dict) -> ServiceSettings:
         customer_deposit_daily_cents=config.get("CUSTOMER_DEPOSIT_DAILY_CENTS"),
         mfa_required_for_staff=_flag(config.get("MFA_REQUIRED_FOR_STAFF", False)),
         step_up_cents=int(config.get("STEP_UP_CENTS", 100000)),
+        dual_control_cents=int(config.get("DUAL_CONTROL_CENTS", 100000)),
         webhook_max_attempts=int(config.get("WEBHOOK_MAX_ATTEMPTS", 8)),
         webhook_retry_seconds=int(config.get("WEBHOOK_RETRY_SECONDS", 10)),
         webhook_allow_private=_flag(config.get("WEBHOOK_ALLOW_PRIVATE", False)),

@@ -80,6 +80,8 @@ def load_config(instance_path: str | Path) -> dict:
         "HOLD_EXPIRY_SECONDS": _int("HOLD_EXPIRY_SECONDS", 604800, 1),
         "DAILY_LIMIT_CENTS": _optional_int("DAILY_LIMIT_CENTS", 1, 10**12),
         "CUSTOMER_DEPOSIT_DAILY_CENTS": _optional_int("CUSTOMER_DEPOSIT_DAILY_CENTS", 1, 10**12),
+        # Dual control (SPEC section 15): reversals of at least this take a second staff member.
+        "DUAL_CONTROL_CENTS": _int("DUAL_CONTROL_CENTS", 100000, 1),
         # Webhooks (SPEC section 16).
         "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 8, 1),
         "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 10, 1),

@@ -24,6 +24,10 @@ EVENT_TYPES = (
     "card.issued",
     "card.frozen",
     "card.unfrozen",
+    # Dual control (SPEC section 15): staff only, they concern no customer account.
+    "approval.requested",
+    "approval.approved",
+    "approval.rejected",
 )
 ANY_TYPE = "*"
 MAX_EVENTS_PAGE = 200

@@ -5,6 +5,8 @@ A card shows its last four digits only: no representation here holds a PAN, CVV,
 
 from __future__ import annotations
 
+from entities.clock import now_iso
+
 
 def account(a) -> dict:
     return {
@@ -75,4 +77,33 @@ def card(c) -> dict:
         "expiry_year": c.expiry_year,
         "status": str(c.status),
         "created_at": c.created_at,
+    }
+
+
+def user(u) -> dict:
+    return {
+        "id": u.id,
+        "email": u.email,
+        "full_name": u.full_name,
+        "role": str(u.role),
+        "status": u.status(now_iso()),
+        "created_at": u.created_at,
+    }
+
+
+def approval(a) -> dict:
+    """A dual-control request (SPEC section 15). ``result`` is the executed action's answer (null
+    until approved, and after a rejection); ``decision_reason`` the rejection's reason."""
+    return {
+        "id": a.id,
+        "action": str(a.action),
+        "status": str(a.status),
+        "requested_by": a.requested_by,
+        "decided_by": a.decided_by,
+        "reason": a.reason,
+        "created_at": a.created_at,
+        "decided_at": a.decided_at,
+        "details": a.details,
+        "result": a.result,
+        "decision_reason": a.decision_reason,
     }

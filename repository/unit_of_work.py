@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from repository import db
 from repository.accounts import AccountRepository
+from repository.approvals import ApprovalRepository
 from repository.audit import AuditRepository
 from repository.cards import CardRepository
 from repository.events import EventRepository
@@ -55,8 +56,9 @@ class UnitOfWork:
         self.events = EventRepository(conn, backend)
         self.webhooks = WebhookRepository(conn, backend)
         self.mfa = MfaRepository(conn, backend)
+        self.approvals = ApprovalRepository(conn, backend)
         if not self.write:  # a read-only transaction takes no row locks (PostgreSQL refuses them)
-            for repository in (self.users, self.accounts, self.sessions, self.holds):
+            for repository in (self.users, self.accounts, self.sessions, self.holds, self.approvals):
                 repository._for_update = ""
         return self
 

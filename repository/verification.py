@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from repository.migrations import expected_functions, expected_triggers, fold_whitespace
 
 # The audit record of a money movement (services/ledger.py _move): action = the entry's kind,
@@ -211,3 +213,25 @@ class VerificationRepository:
         ]
         checked = self.conn.execute("SELECT COUNT(*) FROM holds").fetchone()[0]
         return bad, checked
+
+    # Dual control (SPEC section 15).
+    def unexecuted_approvals(self) -> tuple[list[int], int]:
+        """(ids of approved reversal requests whose result is not a posted reversal of the requested
+        entry, of its amount; approved requests checked). An approval forged behind the application's
+        back, or a result edited, names no such entry."""
+        approved = self.conn.execute(
+            "SELECT id, action, details, result FROM approvals WHERE status = 'approved' ORDER BY id"
+        ).fetchall()
+        bad = []
+        for row in approved:
+            if row[1] != "reversal":
+                continue
+            details, result = json.loads(row[2]), json.loads(row[3])
+            entry = self.conn.execute(
+                "SELECT kind, status, amount_cents, reverses_entry_id FROM journal_entries WHERE id = ?",
+                (result.get("id") if isinstance(result.get("id"), int) else None,),
+            ).fetchone()
+            expected = ("reversal", "posted", details.get("amount_cents"), details.get("entry_id"))
+            if entry is None or tuple(entry) != expected:
+                bad.append(row[0])
+        return bad, len(approved)

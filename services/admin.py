@@ -5,9 +5,11 @@ from __future__ import annotations
 from functools import partial
 
 from entities import valid_id
+from entities.approvals import ApprovalAction, needs_approval_for_role, role_subject
 from entities.clock import now_iso
 from entities.errors import Forbidden, NotFound, OwnAccount, ValidationFailed
 from entities.users import STAFF, Actor, Role, User, normalize_email
+from services import approvals
 from services.audit import deny, reason_details, record
 
 # Separation of duties (SPEC section 1), as the error each refusal raises.
@@ -100,32 +102,55 @@ class AdminService:
             uow.commit()
         return user
 
-    def set_role(self, actor: Actor, user_id: int, role: str, reason: str | None = None) -> User:
-        """Admin: change a user's role, revoking every session and token; the audit keeps ``reason``."""
+    def set_role(self, actor: Actor, user_id: int, role: str, reason: str | None = None):
+        """Admin: change a user's role, revoking every session and token; the audit keeps ``reason``.
+        Granting the admin role is checked as if it were made, then sent for another admin's
+        approval (SPEC section 15): the pending Approval is returned instead of the user."""
         if role not in set(Role):
             raise ValidationFailed(errors=[{"field": "role", "message": "must be customer, teller or admin"}])
         why = reason_details(reason)
         with self.uow() as uow:
-            user = self._target(uow, actor, user_id, "user.role", admin_only=True)
-            if user.id == actor.user_id:  # SPEC section 1: nobody changes their own role
-                deny(uow, actor, "user.role", "user", user.id, error=NOT_OWN_ROLE, reason="own_role")
-            previous, user.role = user.role, Role(role)
-            uow.users.save_profile(user)
-            revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())
-            record(
-                uow,
-                actor,
-                "user.role",
-                "success",
-                "user",
-                user.id,
-                previous=str(previous),
-                role=role,
-                sessions_revoked=revoked,
-                **why,
-            )
+            user = self._role_target(uow, actor, user_id)
+            if needs_approval_for_role(user.role, Role(role)):
+                details = role_grant_details(user, role, why.get("reason"))
+                subject = role_subject(user.id)
+                approval = approvals.request(uow, actor, ApprovalAction.ROLE_GRANT, subject, details, why.get("reason"))
+                uow.commit()
+                return approval
+            self._apply_role(uow, actor, user, role, why)
             uow.commit()
         return user
+
+    def grant_role(self, uow, actor: Actor, user_id: int, role: str, reason, approval_id=None) -> User:
+        """An approved role change, in the approval's transaction (not committed here), with every
+        check made again for ``actor``, the approver."""
+        user = self._role_target(uow, actor, user_id)
+        self._apply_role(uow, actor, user, role, {**reason_details(reason), "approval_id": approval_id})
+        return user
+
+    def _role_target(self, uow, actor: Actor, user_id: int) -> User:
+        user = self._target(uow, actor, user_id, "user.role", admin_only=True)
+        if user.id == actor.user_id:  # SPEC section 1: nobody changes their own role
+            deny(uow, actor, "user.role", "user", user.id, error=NOT_OWN_ROLE, reason="own_role")
+        return user
+
+    @staticmethod
+    def _apply_role(uow, actor: Actor, user: User, role: str, why: dict) -> None:
+        previous, user.role = user.role, Role(role)
+        uow.users.save_profile(user)
+        revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())
+        record(
+            uow,
+            actor,
+            "user.role",
+            "success",
+            "user",
+            user.id,
+            previous=str(previous),
+            role=role,
+            sessions_revoked=revoked,
+            **why,
+        )
 
     def _target(self, uow, actor: Actor, user_id: int, action: str, *, admin_only: bool) -> User:
         if not (actor.is_admin if admin_only else actor.is_staff):
@@ -134,3 +159,15 @@ class AdminService:
         if user is None:
             raise NotFound()
         return user
+
+
+def role_grant_details(user: User, role: str, reason: str | None) -> dict:
+    """What a checker needs to decide on a role grant: who, from which role to which, and why."""
+    return {
+        "user_id": user.id,
+        "email": user.email,
+        "full_name": user.full_name,
+        "from_role": str(user.role),
+        "to_role": role,
+        "reason": reason,
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from repository.unit_of_work import factory
 from services.accounts import AccountService
 from services.admin import AdminService
+from services.approvals import ApprovalService
 from services.audit import AuditService
 from services.cards import CardService
 from services.demo import DemoSeeder
@@ -38,6 +39,7 @@ class Services:
         self.holds = HoldService(self.uow, settings, self.ledger)
         self.statements = StatementService(self.uow)
         self.admin = AdminService(self.uow, settings)
+        self.approvals = ApprovalService(self.uow, self.ledger, self.admin)
         self.verification = VerificationService(self.uow)
         self.overview = OverviewService(self.uow)
         self.demo = DemoSeeder(self.uow, settings)

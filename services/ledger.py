@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from entities import clock, valid_id
 from entities.accounts import Account, SystemAccount
+from entities.approvals import ApprovalAction, reversal_subject
 from entities.clock import now_iso
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import (
@@ -27,7 +28,7 @@ from entities.ledger import EntryKind, EntryStatus, JournalEntry, Movement
 from entities.money import check_amount_cents
 from entities.text import clean_text
 from entities.users import Actor, Role
-from services import events, idempotency
+from services import approvals, events, idempotency
 from services.accounts import check_pin, count_wrong_secret, load_visible, refuse_own
 from services.audit import deny, record
 
@@ -133,41 +134,68 @@ class LedgerService:
         return self._move(uow, actor, idem, movement)
 
     def reverse(self, actor: Actor, entry_id: int, reason=None, idem=None):
-        """Staff: post a compensating entry for a posted one (nothing is updated or deleted)."""
+        """Staff: post a compensating entry for a posted one (nothing is updated or deleted). One of
+        at least DUAL_CONTROL_CENTS is checked as if it were posted, then sent for another staff
+        member's approval (SPEC section 15): the pending Approval is returned instead of an entry."""
         reason = _clean_memo(reason, "reason")
         with self.uow() as uow:
             if not actor.is_staff:
                 deny(uow, actor, "reversal", "journal_entry", entry_id, error=Forbidden)
             if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
-            original = uow.ledger.get(entry_id) if valid_id(entry_id) else None
-            if original is None:
-                raise NotFound()
-            touched = _accounts_of(uow, original)
-            refuse_own(uow, actor, touched, "reversal", "journal_entry", original.id)
-            if original.status != EntryStatus.POSTED or original.kind == EntryKind.REVERSAL:
-                raise NotReversible()
-            debit_posting = next(p for p in original.postings if p.amount_cents < 0)
-            credit_posting = next(p for p in original.postings if p.amount_cents > 0)
-            back_from = uow.accounts.get(credit_posting.account_id)
-            back_to = uow.accounts.get(debit_posting.account_id)
-            uow.accounts.lock(back_from, back_to)  # a concurrent reversal of this entry waits here, then sees it
-            if uow.ledger.reversal_of(original.id) is not None:
-                raise AlreadyReversed()
-            on_account = back_from if not back_from.is_system else back_to
-            memo = f"Reversal of #{original.id}" + (f": {reason}" if reason else "")
-            movement = Movement(
-                EntryKind.REVERSAL,
-                back_from,
-                back_to,
-                original.amount_cents,
-                on_account,
-                actor.user_id,
-                memo,
-                reverses=original.id,
-                reason=reason,
-            )
-            return self._move(uow, actor, idem, movement)
+            original, movement = self._reversal(uow, actor, entry_id, reason)
+            if movement.amount_cents < self.settings.dual_control_cents:
+                return self._move(uow, actor, idem, movement)
+            details = reversal_details(uow, original, movement)
+            subject = reversal_subject(original.id)
+            approval = approvals.request(uow, actor, ApprovalAction.REVERSAL, subject, details, reason)
+            idempotency.remember(uow, actor.user_id, idem, approval)
+            uow.commit()
+            return approval
+
+    def execute_reversal(self, uow, actor: Actor, entry_id: int, reason, approval_id=None) -> JournalEntry:
+        """An approved reversal, in the approval's transaction (not committed here), with every check
+        made again for ``actor``, the approver. A decline is recorded, committed and raised as ever."""
+        if not actor.is_staff:
+            deny(uow, actor, "reversal", "journal_entry", entry_id, error=Forbidden)
+        _, movement = self._reversal(uow, actor, entry_id, reason)
+        movement = replace(movement, details={**movement.details, "approval_id": approval_id})
+        error = self.decide(uow, actor, movement)
+        if error is not None:
+            self.refuse(uow, actor, None, movement, error)
+        return self.post(uow, actor, movement)
+
+    def _reversal(self, uow, actor: Actor, entry_id: int, reason) -> tuple[JournalEntry, Movement]:
+        """Every check a reversal makes for ``actor`` (the entry exists, touches none of their own
+        accounts, is reversible and not reversed yet, under the accounts' locks); the movement."""
+        original = uow.ledger.get(entry_id) if valid_id(entry_id) else None
+        if original is None:
+            raise NotFound()
+        touched = _accounts_of(uow, original)
+        refuse_own(uow, actor, touched, "reversal", "journal_entry", original.id)
+        if original.status != EntryStatus.POSTED or original.kind == EntryKind.REVERSAL:
+            raise NotReversible()
+        debit_posting = next(p for p in original.postings if p.amount_cents < 0)
+        credit_posting = next(p for p in original.postings if p.amount_cents > 0)
+        back_from = uow.accounts.get(credit_posting.account_id)
+        back_to = uow.accounts.get(debit_posting.account_id)
+        uow.accounts.lock(back_from, back_to)  # a concurrent reversal of this entry waits here, then sees it
+        if uow.ledger.reversal_of(original.id) is not None:
+            raise AlreadyReversed()
+        on_account = back_from if not back_from.is_system else back_to
+        memo = f"Reversal of #{original.id}" + (f": {reason}" if reason else "")
+        movement = Movement(
+            EntryKind.REVERSAL,
+            back_from,
+            back_to,
+            original.amount_cents,
+            on_account,
+            actor.user_id,
+            memo,
+            reverses=original.id,
+            reason=reason,
+        )
+        return original, movement
 
     def _move(self, uow, actor: Actor, idem, movement: Movement):
         """Lock, check, then post or record the decline; audit and remember the answer in the same
@@ -390,6 +418,34 @@ def visible_to(actor: Actor, entry: JournalEntry, own_account_ids: set[int]) -> 
         return entry
     postings = [p if p.account_id in own_account_ids else replace(p, balance_after_cents=None) for p in entry.postings]
     return replace(entry, postings=postings)
+
+
+def reversal_details(uow, original: JournalEntry, movement: Movement) -> dict:
+    """What a checker needs to decide on a reversal: the entry, its amount, the accounts the money
+    would leave and return to (with their holders), and the requester's reason."""
+    return {
+        "entry_id": original.id,
+        "entry_kind": str(original.kind),
+        "amount_cents": original.amount_cents,
+        "currency": original.currency,
+        "memo": original.memo,
+        "reason": movement.reason,
+        "from_account": _party(uow, movement.debit),
+        "to_account": _party(uow, movement.credit),
+    }
+
+
+def _party(uow, account: Account) -> dict:
+    if account.is_system:
+        return {"id": account.id, "system": account.system_code, "owner_id": None, "holder": None}
+    owner = uow.users.get(account.owner_id) if account.owner_id is not None else None
+    return {
+        "id": account.id,
+        "number": account.number,
+        "type": str(account.type),
+        "owner_id": account.owner_id,
+        "holder": owner.full_name if owner else None,
+    }
 
 
 def _customer_ids(movement: Movement) -> list[int]:

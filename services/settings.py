@@ -24,6 +24,7 @@ class ServiceSettings:
     customer_deposit_daily_cents: int | None = None  # a customer's self-service cash in per UTC day
     mfa_required_for_staff: bool = False  # SPEC 15: staff powers need a session verified with a code
     step_up_cents: int = 100000  # a transfer or withdrawal this large asks a user with a factor for a code
+    dual_control_cents: int = 100000  # a reversal of at least this waits for a second staff member (section 15)
     webhook_max_attempts: int = 8  # SPEC 16: attempts per event and hook before it is given up
     webhook_retry_seconds: int = 10  # the first retry's delay; each next one doubles it
     webhook_allow_private: bool = False  # deliver to loopback and private addresses (tests, local receivers)

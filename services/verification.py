@@ -45,6 +45,7 @@ class VerificationService:
                 ("holds_match_reservations", uow.verification.unmatched_reservations),
                 ("captures_match_entries", uow.verification.unmatched_captures),
                 ("holds_audited", uow.verification.unaudited_holds),
+                ("approvals_executed", uow.verification.unexecuted_approvals),
             ):
                 checks.append(_check(name, *query()))
             walk = _ChainWalk(uow, checkpoint)

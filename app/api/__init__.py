@@ -3,6 +3,7 @@
 from app.api import (  # noqa: F401  (routes register on import)
     accounts,
     admin,
+    approvals,
     auth,
     cards,
     events,

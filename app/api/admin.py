@@ -7,6 +7,7 @@ from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_body, parse_query
 from app.api.schemas import AuditQuery, CustomersQuery, EmptyIn, RoleIn, UsersQuery
 from app.auth import require_actor, services
+from entities.approvals import Approval
 from entities.cursor import decode_cursor, encode_cursor
 
 
@@ -87,12 +88,18 @@ def lock_user(user_id: int):
     tag="admin",
     body=RoleIn,
     response="User",
-    errors=(401, 403, 404, 422),
+    errors=(401, 403, 404, 409, 422),
+    extra={"accepted": "Approval"},
 )
 def set_role(user_id: int):
+    """Granting the `admin` role is not made at once: it is answered `202` with the pending approval,
+    which another admin decides (`POST /api/v1/approvals/{id}/approve`)."""
     actor = require_actor()
     data = parse_body(RoleIn)
-    return json_response(out.user(services().admin.set_role(actor, user_id, data.role)))
+    changed = services().admin.set_role(actor, user_id, data.role, data.reason)
+    if isinstance(changed, Approval):
+        return json_response(out.approval(changed), 202)
+    return json_response(out.user(changed))
 
 
 @operation(

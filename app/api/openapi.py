@@ -84,7 +84,7 @@ def _operation(op, schemas: dict) -> dict:
                 "application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}, "example": example}
             },
         }
-    spec["responses"] = {str(op.status): _success(op), **_problems(codes)}
+    spec["responses"] = {str(op.status): _success(op), **_accepted(op), **_problems(codes)}
     if op.auth:
         spec["security"] = [{"bearer": []}]
     return spec
@@ -143,6 +143,16 @@ def _success(op) -> dict:
         names.append("Idempotent-Replayed")
     success["headers"] = _headers(*names)
     return success
+
+
+def _accepted(op) -> dict:
+    """The 202 of an action that may wait for a second staff member's approval (SPEC section 15)."""
+    model = op.extra.get("accepted")
+    if not model:
+        return {}
+    answer = {**_success(op), "description": "Accepted: sent for approval"}
+    answer["content"] = {"application/json": {"schema": {"$ref": REF.format(model=model)}}}
+    return {"202": answer}
 
 
 def _problems(codes: dict[int, list[str]]) -> dict:

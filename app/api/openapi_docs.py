@@ -38,7 +38,14 @@ CODES_BY_OPERATION: dict[str, tuple[str, ...]] = {
         "own_account",
         *_IDEMPOTENT,
     ),
-    "reverse_transaction": ("already_reversed", "not_reversible", "insufficient_funds", "own_account", *_IDEMPOTENT),
+    "reverse_transaction": (
+        "already_reversed",
+        "not_reversible",
+        "insufficient_funds",
+        "own_account",
+        "conflict",
+        *_IDEMPOTENT,
+    ),
     "account_close": ("balance_not_zero", "account_unavailable"),
     "account_freeze": ("own_account", "account_unavailable"),
     "account_unfreeze": ("own_account", "account_unavailable"),
@@ -67,6 +74,18 @@ CODES_BY_OPERATION: dict[str, tuple[str, ...]] = {
     "capture_hold": ("hold_not_pending", "not_capturable", "own_account", *_IDEMPOTENT),
     "void_hold": ("hold_not_pending", "own_account"),
     "set_limits": ("account_unavailable",),
+    "set_role": ("conflict",),
+    # Dual control (SPEC section 15): an approve answers whatever the action it executes answers.
+    "approve_approval": (
+        "same_person",
+        "approval_not_pending",
+        "own_account",
+        "already_reversed",
+        "not_reversible",
+        "insufficient_funds",
+        "account_unavailable",
+    ),
+    "reject_approval": ("approval_not_pending",),
 }
 # Words a reader needs that no model says.
 NOTES_BY_OPERATION = {
@@ -79,7 +98,9 @@ NOTES_BY_OPERATION = {
     "The answer carries the account's `balance_after_cents`.",
     "withdraw": "Pays cash out of an account with its PIN. The answer carries the account's `balance_after_cents`.",
     "reverse_transaction": "Staff: posts a compensating entry for a posted one (nothing is edited or deleted); "
-    "`reason` is kept with the reversal.",
+    "`reason` is kept with the reversal. An entry of at least `DUAL_CONTROL_CENTS` (default $1,000.00) is "
+    "checked, then answered `202` with a pending approval; a second request for an entry already waiting is "
+    "`409 conflict` naming the waiting request in `approval_id`.",
     "card_purchase": "The answer's `amount_cents` is the amount moved (positive, as every journal entry "
     "carries it); the account's history shows the same purchase signed from the account's side "
     "(`-1299`), as it does for withdrawals and outgoing transfers.",
@@ -121,6 +142,8 @@ REQUEST_EXAMPLES = {
     "StaffHoldIn": {"amount_cents": 20000, "reason": "Deposit for a safe box", "expires_in_seconds": 86400},
     "CaptureIn": {"amount_cents": 4500},
     "LimitIn": {"daily_limit_cents": 100000},
+    "ApproveIn": {},
+    "RejectIn": {"reason": "The customer withdrew the complaint"},
 }
 RESPONSE_EXAMPLES = {
     "Account": {

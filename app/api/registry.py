@@ -11,6 +11,8 @@ from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
 from app.errors import domain_problem
+from entities import representation
+from entities.approvals import Approval
 from entities.errors import UnsupportedMediaType, ValidationFailed
 from services.idempotency import IdempotentRequest, Replayed, fingerprint, without_secrets
 
@@ -157,14 +159,18 @@ def idempotency_request(render) -> IdempotentRequest | None:
 
 
 def money_call(call, serialize):
-    """Run a money-moving service call with idempotency; 201 with the entry, or the stored replay."""
+    """Run a money-moving service call with idempotency; 201 with the entry, 202 with the approval
+    it now waits for (SPEC section 15), or the stored replay of either."""
 
     def render(entry, error):
         if error is not None:
             return domain_problem(error)
+        if isinstance(entry, Approval):
+            return 202, representation.approval(entry)
         return 201, serialize(entry)
 
     result = call(idempotency_request(render))
     if isinstance(result, Replayed):
         return json_response(result.body, result.status, {"Idempotent-Replayed": "true"})
-    return json_response(serialize(result), 201)
+    status, body = render(result, None)
+    return json_response(body, status)

@@ -324,3 +324,22 @@ class Redelivery(BaseModel):
 SCHEMAS.update(
     {m.__name__: m for m in (Webhook, WebhookCreated, WebhookList, WebhookDelivery, WebhookDeliveryList, Redelivery)}
 )
+
+
+# Dual control (SPEC section 15).
+class Approval(BaseModel):
+    id: int
+    action: str  # reversal or role_grant
+    status: str  # pending, approved or rejected
+    requested_by: int
+    decided_by: int | None
+    reason: str | None  # the requester's
+    created_at: str
+    decided_at: str | None
+    details: dict[str, Any]  # what a checker needs: the entry and accounts, or the user and roles
+    result: dict[str, Any] | None  # the executed action's answer; null until approved and after a rejection
+    decision_reason: str | None  # the rejection's reason (an approval's optional note)
+
+
+ApprovalList = _page("ApprovalList", Approval)
+SCHEMAS.update({m.__name__: m for m in (Approval, ApprovalList)})

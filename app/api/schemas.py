@@ -183,6 +183,7 @@ class ReverseIn(Strict):
 
 class RoleIn(Strict):
     role: Literal["customer", "teller", "admin"]
+    reason: Memo | None = None
 
 
 class EmptyIn(Strict):
@@ -289,3 +290,22 @@ class WebhookIn(Strict):
 class DeliveriesQuery(Query):
     after: Annotated[int, Field(ge=0, le=2**63 - 1, description="The previous page's next_cursor")] = 0
     limit: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+# Dual control (SPEC section 15).
+class ApprovalsQuery(Query):
+    limit: Annotated[int, Field(ge=1, le=200)] = 50
+    cursor: Annotated[str, Field(max_length=64)] | None = None
+    status: Literal["pending", "approved", "rejected"] | None = None
+
+
+class ApproveIn(Strict):
+    reason: Memo | None = None
+
+
+class RejectIn(Strict):
+    reason: Annotated[
+        str,
+        Field(description=f"1 to {MAX_MEMO} characters; {_TEXT}", json_schema_extra=_lengths(1, MAX_MEMO)),
+        _rule(lambda value: clean_text(value, "reason", MAX_MEMO, required=True)),
+    ]

@@ -6,19 +6,7 @@ import csv
 import io
 
 from entities import mfa
-from entities.clock import now_iso
-from entities.representation import account, card, entry, hold  # noqa: F401  (the API's own shapes)
-
-
-def user(u) -> dict:
-    return {
-        "id": u.id,
-        "email": u.email,
-        "full_name": u.full_name,
-        "role": str(u.role),
-        "status": u.status(now_iso()),
-        "created_at": u.created_at,
-    }
+from entities.representation import account, approval, card, entry, hold, user  # noqa: F401  (the API's own shapes)
 
 
 def me(u) -> dict:

@@ -58,9 +58,12 @@ def get_transaction(entry_id: int):
     response="Entry",
     idempotent=True,
     errors=(401, 403, 404, 409, 422, 429),
+    extra={"accepted": "Approval"},
 )
 @money_limit
 def reverse_transaction(entry_id: int):
+    """A reversal of at least `DUAL_CONTROL_CENTS` is not posted at once: it is answered `202` with the
+    pending approval, which another staff member decides (`POST /api/v1/approvals/{id}/approve`)."""
     actor = require_actor()
     data = parse_body(ReverseIn)
     return money_call(lambda idem: services().ledger.reverse(actor, entry_id, data.reason, idem), out.entry)

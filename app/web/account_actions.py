@@ -9,8 +9,10 @@ from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.accounts import detail_page
 from app.web.helpers import action_failed, done, form_failed, idempotent_form, required_reason, settled
+from entities.approvals import Approval
 from entities.errors import DomainError
 from entities.money import format_cents
+from services.idempotency import Replayed
 
 bp = Blueprint("account_actions", __name__)
 
@@ -74,7 +76,10 @@ def reverse(account_id: int, entry_id: int):
     actor = require_actor()
     account = services().accounts.get(actor, account_id)
     try:
-        entry = settled(services().ledger.reverse(actor, entry_id, required_reason(actor.is_staff), idempotent_form()))
+        result = services().ledger.reverse(actor, entry_id, required_reason(actor.is_staff), idempotent_form())
+        if isinstance(result, Approval) or (isinstance(result, Replayed) and result.status == 202):
+            return _sent_for_approval(account_id, entry_id, account.currency, result)
+        entry = settled(result)
     except DomainError as error:
         recorded = "entry_id" in error.extra  # a decline was written to the ledger: show it in the history
         return action_failed(
@@ -88,4 +93,15 @@ def reverse(account_id: int, entry_id: int):
         message = "That form was already submitted; nothing was moved twice."
     else:
         message = f"Reversed entry #{entry_id}: {format_cents(entry.amount_cents, account.currency)} moved back."
+    return done(message, url_for("accounts.detail", account_id=account_id), events=["balance-changed"])
+
+
+def _sent_for_approval(account_id: int, entry_id: int, currency: str, result):
+    """A reversal of at least DUAL_CONTROL_CENTS waits for a second staff member (SPEC 15): nothing
+    moved yet; the history line now says so, with a link to the approvals inbox."""
+    if isinstance(result, Approval):
+        amount = format_cents(result.details["amount_cents"], currency)
+        message = f"Sent for approval: reversing entry #{entry_id} ({amount}) needs a second staff member."
+    else:
+        message = "That form was already submitted: the reversal waits for approval."
     return done(message, url_for("accounts.detail", account_id=account_id), events=["balance-changed"])

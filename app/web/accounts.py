@@ -79,6 +79,10 @@ def _history(account_id: int, filters: dict):
     )
     # Staff get a Reverse button on each line; entries reversed already say so instead.
     reversed_ids = services().ledger.reversed_among(actor, [i.entry_id for i in items]) if actor.is_staff else set()
+    # ... and entries whose reversal waits for a second staff member say that, with the inbox's link.
+    waiting_ids = (
+        services().approvals.reversals_waiting_among(actor, [i.entry_id for i in items]) if actor.is_staff else set()
+    )
     return {
         "items": items,
         "names": services().overview.describe(actor, account_id, items),
@@ -86,6 +90,7 @@ def _history(account_id: int, filters: dict):
         "filters": filters,
         "can_reverse": actor.is_staff,
         "reversed_ids": reversed_ids,
+        "waiting_ids": waiting_ids,
     }
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render, required_reason
+from entities.approvals import Approval
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import DomainError, NotFound, ValidationFailed
 from entities.users import Role
@@ -103,7 +104,22 @@ def _user_action(user_id: int, name: str, change, message):
         return form_failed(
             error, name, "partials/admin/_user_row.html", _page, user=target, roles=ROLES, open_form=name
         )
+    if isinstance(user, Approval):
+        return _sent_for_approval(actor, user)
     return _row(user, message(user))
+
+
+def _sent_for_approval(actor, approval):
+    """Granting the admin role waits for another admin (SPEC 15): the row says so, with the inbox's link."""
+    user = services().admin.get_user(actor, approval.details["user_id"])
+    return done(
+        f"Sent for approval: making {user.full_name} an admin needs a second admin. See Approvals.",
+        url_for("approvals.index"),
+        partial="partials/admin/_user_row.html",
+        user=user,
+        roles=ROLES,
+        awaiting_approval=True,
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/unlock")

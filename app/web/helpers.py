@@ -13,6 +13,7 @@ from flask import Response, current_app, flash, g, make_response, redirect, rend
 
 from app.auth import principal_or_none
 from app.errors import status_of
+from entities.approvals import Approval
 from entities.clock import parse_iso, utcnow
 from entities.errors import DomainError, ValidationFailed
 from entities.money import format_cents, parse_decimal_amount
@@ -267,6 +268,8 @@ def idempotent_form() -> IdempotentRequest | None:
     def answer(entry, error):
         if error is not None:
             return status_of(error), {"code": error.code, "detail": error.detail, "errors": error.errors}
+        if isinstance(entry, Approval):  # sent for a second staff member's approval (SPEC 15)
+            return 202, {"approval_id": entry.id}
         return 201, {"entry_id": entry.id}
 
     return IdempotentRequest(key=f"web:{key}", fingerprint=request_fingerprint, render=answer)

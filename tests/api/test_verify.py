@@ -13,6 +13,7 @@ CHECKS = [
     "holds_match_reservations",
     "captures_match_entries",
     "holds_audited",
+    "approvals_executed",
     "audit_chain_intact",
     "audit_all_sealed",
     "journal_entries_audited",
@@ -23,7 +24,8 @@ CHECKS = [
 
 @pytest.fixture
 def activity(api, teller):
-    """Deposits, a withdrawal, a transfer, a reversal, a decline, a captured authorisation and a staff hold."""
+    """Deposits, a withdrawal, a transfer, a reversal, a decline, a captured authorisation, a staff hold and
+    a large reversal approved by a second teller."""
     _, headers = api.customer()
     source = api.funded_account(headers, 10_000)
     target = api.account(headers, type="savings")
@@ -42,6 +44,14 @@ def activity(api, teller):
     assert api.client.post(f"/api/v1/holds/{hold['id']}/capture", json={}, headers=headers).status_code == 201
     lien = {"amount_cents": 300, "reason": "Dispute 12"}
     assert api.client.post(f"/api/v1/accounts/{source['id']}/holds", json=lien, headers=teller[1]).status_code == 201
+    _, rich = api.customer()
+    large = api.funded_account(rich, 200_000)
+    cash = api.client.post(
+        f"/api/v1/accounts/{large['id']}/withdrawals", json={"amount_cents": 150_000, "pin": PIN}, headers=rich
+    ).json
+    approval = api.client.post(f"/api/v1/transactions/{cash['id']}/reverse", headers=teller[1]).json  # SPEC 15
+    checker = api.staff("teller")[1]
+    assert api.client.post(f"/api/v1/approvals/{approval['id']}/approve", headers=checker).status_code == 200
     return source, target
 
 
@@ -198,3 +208,21 @@ def test_a_hold_released_behind_the_applications_back_is_caught(app, activity):
         ("UPDATE holds SET status = 'voided', closed_at = '2026-01-01T00:00:00.000000Z' WHERE status = 'pending'", ()),
     )
     assert _failed(app) == {"holds_audited": "FAIL"}
+
+
+def test_an_approval_forged_behind_the_applications_back_is_caught(app, activity, teller, admin):
+    """Marked approved with a result naming no reversal of its entry: nothing was executed."""
+    _tamper(
+        app,
+        (
+            "INSERT INTO approvals (action, subject, requested_by, details, created_at) VALUES ('reversal',"
+            " 'journal_entry:1', ?, '{\"entry_id\": 1, \"amount_cents\": 10000}', '2026-01-01T00:00:00.000000Z')",
+            (teller[0].id,),
+        ),
+        (
+            "UPDATE approvals SET status = 'approved', decided_by = ?, decided_at = '2026-01-01T00:00:01.000000Z',"
+            " result = '{\"id\": 1}' WHERE status = 'pending'",
+            (admin[0].id,),
+        ),
+    )
+    assert _failed(app) == {"approvals_executed": "FAIL"}

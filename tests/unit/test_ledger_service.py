@@ -185,6 +185,7 @@ def test_verification_passes_after_mixed_activity(services, bank):
         "holds_match_reservations": True,
         "captures_match_entries": True,
         "holds_audited": True,
+        "approvals_executed": True,
         "audit_chain_intact": True,
         "audit_all_sealed": True,
         "journal_entries_audited": True,
