@@ -34,6 +34,12 @@ def _create_staff(email: str, role: Role, name: str | None) -> None:
         raise click.ClickException(details) from None
     home = "/admin" if role == Role.ADMIN else "/teller"
     click.echo(f"created {role} {user.full_name} <{user.email}> (id {user.id}); after login they land on {home}")
+    required = current_app.config.get("MFA_REQUIRED_FOR_STAFF")
+    click.echo(
+        "two-step sign-in: they sign in with this password, open /settings/security, scan the QR code with an"
+        " authenticator app and confirm a code, then sign in again with a code"
+        + (" (required before any staff work: MFA_REQUIRED_FOR_STAFF is on)" if required else " (recommended)")
+    )
 
 
 def _read_checkpoint(handle) -> Checkpoint:
@@ -125,14 +131,19 @@ def register_cli(app) -> None:
 
     @app.cli.command("rotate-card-keys")
     def rotate_card_keys():
-        """Re-encrypt every card's PAN and CVV under the newest key in CARD_KEYS."""
+        """Re-encrypt every card's PAN and CVV, and every second factor's secret (SPEC 15: encrypted
+        at rest like the PAN), under the newest key in CARD_KEYS."""
+        from cryptography.fernet import InvalidToken
+
         from services.cards import UndecryptableCard
 
         try:
             count = _services().cards.rotate_keys(CLI_ACTOR)
-        except UndecryptableCard as error:
-            raise click.ClickException(f"{error}; keep the old key in CARD_KEYS and run again") from None
-        click.echo(f"re-encrypted {count} card(s) under the newest key")
+            secrets = _services().mfa.rotate_keys(CLI_ACTOR)
+        except (UndecryptableCard, InvalidToken) as error:
+            reason = str(error) or "a stored secret is unreadable under every configured key"
+            raise click.ClickException(f"{reason}; keep the old key in CARD_KEYS and run again") from None
+        click.echo(f"re-encrypted {count} card(s) and {secrets} second-factor secret(s) under the newest key")
 
     @app.cli.command("expire-holds")
     def expire_holds():

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from entities.users import Role, User
 
-_COLUMNS = (
-    "id, email, full_name, password_hash, role, failed_logins, locked_until, admin_locked, timezone, created_at,"
-    " EXISTS (SELECT 1 FROM mfa_factors f WHERE f.user_id = users.id AND f.enabled_at IS NOT NULL) AS mfa_enabled"
-)
+_COLUMNS = "id, email, full_name, password_hash, role, failed_logins, locked_until, admin_locked, timezone, created_at"
 
 
 def _user(row) -> User | None:
@@ -24,7 +21,6 @@ def _user(row) -> User | None:
         admin_locked=bool(row["admin_locked"]),
         timezone=row["timezone"],
         created_at=row["created_at"],
-        mfa_enabled=bool(row["mfa_enabled"]),
     )
 
 

@@ -5,13 +5,12 @@ from __future__ import annotations
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from entities import valid_id
-from entities.accounts import Account, check_pin_format
-from entities.cards import Card, CardStatus, IssuedCard, check_merchant, expiry_from, new_cvv, new_pan
+from entities.accounts import Account
+from entities.cards import Card, CardStatus, IssuedCard, expiry_from, new_cvv, new_pan
 from entities.clock import now_iso, utcnow
 from entities.errors import AccountUnavailable, CardExists, Conflict, Forbidden, NotFound
-from entities.money import check_amount_cents
 from entities.users import Actor
-from services import events, idempotency
+from services import events
 from services.accounts import load_visible
 from services.audit import deny, record
 
@@ -122,26 +121,8 @@ class CardService:
         return card
 
     def purchase(self, actor: Actor, card_id: int, amount_cents: int, merchant: str, pin: str, idem=None):
-        """Pay ``merchant`` with the card and the account's PIN: a journal entry against card-settlement.
-        Declines (frozen card or account, PIN lock, insufficient funds) are recorded and raised."""
-        merchant = check_merchant(merchant)
-        check_amount_cents(amount_cents)
-        check_pin_format(pin)
-        with self.uow() as uow:
-            if replayed := idempotency.replay(uow, actor, idem):
-                return replayed
-            card, account = load_card(uow, actor, card_id, "card_purchase")
-            return self.ledger.card_purchase(
-                uow,
-                actor,
-                idem,
-                account,
-                amount_cents,
-                merchant,
-                pin,
-                card_id=card.id,
-                card_frozen=card.status != CardStatus.ACTIVE,
-            )
+        """Pay ``merchant`` with the card and the account's PIN (services/ledger.py card_purchase)."""
+        return self.ledger.card_purchase(actor, card_id, amount_cents, merchant, pin, idem)
 
     def rotate_keys(self, actor: Actor, batch: int = ROTATION_BATCH) -> int:
         """Admin: re-encrypt every card under the newest key, in batches; returns the number of cards.

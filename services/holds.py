@@ -13,11 +13,10 @@ from dataclasses import replace
 from datetime import timedelta
 
 from entities import clock, valid_id
-from entities.accounts import Account, AccountStatus, SystemAccount, check_pin_format
-from entities.cards import CardStatus, check_merchant
+from entities.accounts import Account, AccountStatus, SystemAccount
 from entities.clock import iso, now_iso
 from entities.cursor import decode_cursor, encode_cursor
-from entities.errors import AccountUnavailable, CardFrozen, DomainError, Forbidden, InsufficientFunds, ValidationFailed
+from entities.errors import AccountUnavailable, DomainError, Forbidden, InsufficientFunds, ValidationFailed
 from entities.holds import (
     ACCOUNT_OUT,
     Hold,
@@ -34,7 +33,7 @@ from entities.users import Actor
 from services import events, idempotency
 from services.accounts import load_visible, refuse_own
 from services.audit import deny, record
-from services.cards import load_card
+from services.card_payments import card_movement, check_card_payment
 from services.ledger import MAX_MEMO, expire_due, today
 
 MAX_HOLDS_PAGE = 200
@@ -53,26 +52,14 @@ class HoldService:
         """The card's owner (the simulated merchant terminal) or staff: reserve ``amount_cents`` for
         ``merchant`` until it is captured, voided or expires (HOLD_EXPIRY_SECONDS). Declines are
         recorded as declined card purchases and raised; nothing is reserved then."""
-        merchant = check_merchant(merchant)
-        check_amount_cents(amount_cents)
-        check_pin_format(pin)
+        merchant = check_card_payment(merchant, amount_cents, pin)
         with self.uow() as uow:
             if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
-            card, account = load_card(uow, actor, card_id, "hold.create")
-            settlement = uow.accounts.system(SystemAccount.CARD_SETTLEMENT, account.currency)
-            movement = Movement(
-                EntryKind.CARD_PURCHASE,
-                account,
-                settlement,
-                amount_cents,
-                account,
-                actor.user_id,
-                merchant,
-                pin,
-                declined_for=CardFrozen() if card.status != CardStatus.ACTIVE else None,
-                details={"card_id": card.id, "authorization": True},
+            movement = card_movement(
+                uow, actor, card_id, amount_cents, merchant, pin, "hold.create", authorization=True
             )
+            account = movement.on_account
             error = self.ledger.decide(uow, actor, movement)
             if error is not None:
                 self.ledger.refuse(uow, actor, idem, movement, error)
@@ -82,7 +69,7 @@ class HoldService:
                 account_id=account.id,
                 kind=HoldKind.CARD_AUTHORIZATION,
                 amount_cents=amount_cents,
-                card_id=card.id,
+                card_id=card_id,
                 merchant=merchant,
                 expires_at=iso(now + timedelta(seconds=self.settings.hold_expiry_seconds)),
                 counted_day=day,
@@ -91,7 +78,7 @@ class HoldService:
             )
             uow.holds.add(hold)
             self.ledger.count(uow, actor, movement, day)
-            self._audit(uow, actor, "hold.create", hold, card_id=card.id, merchant=merchant)
+            self._audit(uow, actor, "hold.create", hold, card_id=card_id, merchant=merchant)
             events.hold_changed(uow, "hold.created", hold)
             idempotency.remember(uow, actor.user_id, idem, hold)
             uow.commit()

@@ -184,8 +184,11 @@ class IdentityService:
             uow.commit()
 
     def get(self, actor: Actor) -> User:
+        """The caller's own user, with whether a second factor is enabled (GET /me)."""
         with self.uow(write=False) as uow:
             user = uow.users.get(actor.user_id)
+            if user is not None:
+                user.mfa_enabled = uow.mfa.is_enabled(user.id)
         if user is None:
             raise NotFound()
         return user

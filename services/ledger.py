@@ -13,7 +13,6 @@ from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import (
     AccountLocked,
     AlreadyReversed,
-    CardFrozen,
     CurrencyMismatch,
     Forbidden,
     InvalidCode,
@@ -31,6 +30,7 @@ from entities.users import Actor, Role
 from services import approvals, events, idempotency
 from services.accounts import check_pin, count_wrong_secret, load_visible, refuse_own
 from services.audit import deny, record
+from services.card_payments import card_movement, check_card_payment
 
 MAX_MEMO = 140
 STEP_UP_KINDS = frozenset({EntryKind.TRANSFER, EntryKind.WITHDRAWAL})
@@ -102,36 +102,15 @@ class LedgerService:
             )
             return self._move(uow, actor, idem, movement)
 
-    def card_purchase(
-        self,
-        uow,
-        actor: Actor,
-        idem,
-        account: Account,
-        amount_cents: int,
-        memo: str,
-        pin: str,
-        *,
-        card_id: int | None = None,
-        card_frozen: bool = False,
-    ):
-        """Used by the card service inside its own unit of work. A frozen card is declined
-        (and recorded) before the PIN is checked: the card is refused, not the holder."""
-        memo = _clean_memo(memo, "merchant")
-        settlement = uow.accounts.system(SystemAccount.CARD_SETTLEMENT, account.currency)
-        movement = Movement(
-            EntryKind.CARD_PURCHASE,
-            account,
-            settlement,
-            amount_cents,
-            account,
-            actor.user_id,
-            memo,
-            pin,
-            declined_for=CardFrozen() if card_frozen else None,
-            details={"card_id": card_id} if card_id is not None else {},
-        )
-        return self._move(uow, actor, idem, movement)
+    def card_purchase(self, actor: Actor, card_id: int, amount_cents: int, merchant: str, pin: str, idem=None):
+        """Pay ``merchant`` with the card and the account's PIN: a journal entry against card-settlement.
+        Declines (frozen card or account, PIN lock, insufficient funds) are recorded and raised."""
+        merchant = check_card_payment(merchant, amount_cents, pin)
+        with self.uow() as uow:
+            if replayed := idempotency.replay(uow, actor, idem):
+                return replayed
+            movement = card_movement(uow, actor, card_id, amount_cents, merchant, pin, "card_purchase")
+            return self._move(uow, actor, idem, movement)
 
     def reverse(self, actor: Actor, entry_id: int, reason=None, idem=None):
         """Staff: post a compensating entry for a posted one (nothing is updated or deleted). One of

@@ -9,7 +9,7 @@ from entities import errors as domain_errors
 # The codes any operation may answer for a status it declares, before its own codes below.
 CODES_BY_STATUS = {
     401: ("unauthorized", "invalid_token", "token_expired", "token_revoked"),
-    403: ("forbidden",),
+    403: ("forbidden", "mfa_required"),
     404: ("not_found",),
     415: ("unsupported_media_type",),
     422: ("validation_error",),
@@ -18,18 +18,32 @@ CODES_BY_STATUS = {
 }
 _IDEMPOTENT = ("request_in_progress", "idempotency_key_reused")
 _PIN = ("invalid_pin", "account_locked")
+_STEP_UP = ("mfa_required", "invalid_code")  # SPEC 15: large amounts need a code of the user's factor
 # Each operation's own codes (by operationId), beside those of CODES_BY_STATUS.
 CODES_BY_OPERATION: dict[str, tuple[str, ...]] = {
     "register": ("email_taken",),
     "login": ("invalid_credentials", "user_locked"),
     "refresh": ("user_locked",),
+    "login_mfa": ("invalid_code", "user_locked"),
+    "enrol_mfa": ("invalid_credentials", "mfa_enabled"),
+    "confirm_mfa": ("invalid_code", "mfa_enabled", "conflict"),
+    "disable_mfa": ("invalid_credentials", "invalid_code", "conflict"),
     "change_password": ("invalid_credentials",),
     "open_account": ("own_account",),
     "change_pin": (*_PIN, "account_unavailable"),
     "deposit": ("account_unavailable", "own_account", *_IDEMPOTENT),
-    "withdraw": (*_PIN, "insufficient_funds", "limit_exceeded", "account_unavailable", "own_account", *_IDEMPOTENT),
+    "withdraw": (
+        *_PIN,
+        *_STEP_UP,
+        "insufficient_funds",
+        "limit_exceeded",
+        "account_unavailable",
+        "own_account",
+        *_IDEMPOTENT,
+    ),
     "transfer": (
         *_PIN,
+        *_STEP_UP,
         "insufficient_funds",
         "limit_exceeded",
         "same_account",
@@ -119,6 +133,10 @@ REQUEST_EXAMPLES = {
         "full_name": "Alice Cooper",
     },
     "LoginIn": {"email": "alice@example.com", "password": "correct horse battery staple"},
+    "MfaLoginIn": {"mfa_token": "Jm3k…", "code": "492039"},
+    "MfaEnrolIn": {"password": "correct horse battery staple"},
+    "MfaConfirmIn": {"code": "492039"},
+    "MfaDisableIn": {"password": "correct horse battery staple", "code": "492039"},
     "RefreshIn": {"refresh_token": "rt_9f1c…"},
     "LogoutIn": {"refresh_token": "rt_9f1c…"},
     "ProfileIn": {"full_name": "Alice Cooper", "timezone": "Europe/Berlin"},

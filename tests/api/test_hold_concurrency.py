@@ -9,26 +9,7 @@ from entities.holds import Hold
 from entities.ledger import JournalEntry
 from entities.users import Actor, Role
 from tests.conftest import PIN
-
-
-def _race(*calls):
-    """Start every call at the same moment; return what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(index, call):
-        barrier.wait(10)
-        try:
-            results[index] = call()
-        except Exception as error:  # collected and asserted on by the test
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    return results
+from tests.support.threads import race
 
 
 def _customer_with_card(api, services, balance_cents):
@@ -49,7 +30,7 @@ def test_ten_authorisations_against_funds_for_five_reserve_exactly_five(api, ser
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        results = _race(*[lambda: services.holds.authorize(actor, card_id, 1_000, "Race Cafe", PIN) for _ in range(10)])
+        results = race(*[lambda: services.holds.authorize(actor, card_id, 1_000, "Race Cafe", PIN) for _ in range(10)])
     finally:
         done.set()
         watcher.join(30)
@@ -64,7 +45,7 @@ def test_ten_authorisations_against_funds_for_five_reserve_exactly_five(api, ser
 def test_simultaneous_withdrawals_never_exceed_the_daily_limit(api, services):
     actor, account_id, _ = _customer_with_card(api, services, 100_000)
     services.holds.set_daily_limit(actor, account_id, 5_000)
-    results = _race(*[lambda: services.ledger.withdraw(actor, account_id, 1_000, PIN) for _ in range(10)])
+    results = race(*[lambda: services.ledger.withdraw(actor, account_id, 1_000, PIN) for _ in range(10)])
     assert sum(isinstance(r, JournalEntry) for r in results) == 5
     assert sum(isinstance(r, LimitExceeded) for r in results) == 5
     assert services.accounts.get(actor, account_id).balance_cents == 95_000
@@ -76,7 +57,7 @@ def test_a_capture_racing_a_void_ends_the_hold_once(api, services):
     actor, account_id, card_id = _customer_with_card(api, services, 10_000)
     for _ in range(3):
         hold = services.holds.authorize(actor, card_id, 2_000, "Race Hotel", PIN)
-        results = _race(lambda: services.holds.capture(actor, hold.id), lambda: services.holds.void(actor, hold.id))
+        results = race(lambda: services.holds.capture(actor, hold.id), lambda: services.holds.void(actor, hold.id))
         assert sum(isinstance(r, HoldNotPending) for r in results) == 1, results
     account = services.accounts.get(actor, account_id)
     assert account.held_cents == 0

@@ -14,6 +14,8 @@ from repository import db, migrations
 from repository.audit import AuditRepository
 from repository.errors import IntegrityViolation
 from repository.migrations.rechain import RechainRefused
+from repository.sessions import SessionRepository
+from services.mfa import MfaService
 from tests.api.helpers import raw_connection
 from tests.conftest import ApiHelper
 
@@ -31,6 +33,9 @@ def legacy_app(app_config, monkeypatch):
             migrations, "available", lambda backend="sqlite": [m for m in _all_migrations(backend) if m[0] < KEYED]
         )
         earlier.setattr(AuditRepository, "hash_of", lambda self, record: record.legacy_hash())
+        # Nor did it know second factors (0009): its sessions had no amr, its logins no code step.
+        earlier.setattr(SessionRepository, "add", _legacy_session_add)
+        earlier.setattr(MfaService, "has_factor", lambda self, uow, user_id: False)
         app = create_app(app_config)
         api = ApiHelper(app.test_client(), app.extensions["corebank"])
         for name in ("Ada Legacy", "Bob Legacy"):
@@ -42,6 +47,15 @@ def legacy_app(app_config, monkeypatch):
 
 
 _all_migrations = migrations.available
+
+
+def _legacy_session_add(self, record):
+    self.conn.execute(
+        "INSERT INTO sessions (id, user_id, kind, created_at, last_seen_at, expires_at, ip, user_agent)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (record.id, record.user_id, record.kind, record.created_at, record.last_seen_at, record.expires_at)
+        + (record.ip, record.user_agent),
+    )
 
 
 def _rows(app) -> list[sqlite3.Row]:

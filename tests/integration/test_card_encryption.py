@@ -120,7 +120,10 @@ def test_key_rotation_leaves_every_card_readable_under_the_new_key_only(card_con
 
     rotating = create_app({**card_config, "CARD_KEYS": f"{NEW_KEY},{OLD_KEY}"})
     result = rotating.test_cli_runner().invoke(args=["rotate-card-keys"])
-    assert (result.exit_code, result.output) == (0, "re-encrypted 3 card(s) under the newest key\n")
+    assert (result.exit_code, result.output) == (
+        0,
+        "re-encrypted 3 card(s) and 0 second-factor secret(s) under the newest key\n",
+    )
 
     after = _stored_tokens(path)
     assert [row[0] for row in after] == [row[0] for row in before]
@@ -153,3 +156,39 @@ def test_rotation_without_the_key_a_card_needs_fails_and_changes_nothing(card_co
     assert result.exit_code == 1
     assert "not readable under any key" in result.output
     assert _stored_tokens(path) == before
+
+
+def test_key_rotation_re_encrypts_second_factor_secrets_too(card_config, totp):
+    """SPEC 15: the TOTP secret is encrypted at rest like the PAN, and rotates with it."""
+    from tests.support.totp import enrol, login_with_code
+
+    old_app = create_app(card_config)
+    api = ApiHelper(old_app.test_client(), old_app.extensions["corebank"])
+    user, headers = api.customer()
+    secret, _ = enrol(api.client, headers, totp)
+    path = db.sqlite_path(card_config["DATABASE_URL"])
+    conn = sqlite3.connect(path)
+    try:
+        (before,) = conn.execute("SELECT secret_enc FROM mfa_factors").fetchone()
+    finally:
+        conn.close()
+    assert Fernet(OLD_KEY).decrypt(before.encode()).decode() == secret
+
+    rotating = create_app({**card_config, "CARD_KEYS": f"{NEW_KEY},{OLD_KEY}"})
+    result = rotating.test_cli_runner().invoke(args=["rotate-card-keys"])
+    assert (result.exit_code, result.output) == (
+        0,
+        "re-encrypted 0 card(s) and 1 second-factor secret(s) under the newest key\n",
+    )
+
+    conn = sqlite3.connect(path)
+    try:
+        (after,) = conn.execute("SELECT secret_enc FROM mfa_factors").fetchone()
+    finally:
+        conn.close()
+    assert Fernet(NEW_KEY).decrypt(after.encode()).decode() == secret
+    with pytest.raises(InvalidToken):
+        Fernet(OLD_KEY).decrypt(after.encode())
+    # The new key alone still signs the user in with a code.
+    new_only = create_app({**card_config, "CARD_KEYS": NEW_KEY})
+    login_with_code(new_only.test_client(), user["email"], secret, totp)

@@ -23,6 +23,7 @@ def test_create_teller_takes_a_name_and_says_where_they_land(cli, services):
     assert result.exit_code == 0, result.output
     assert "created teller Tess Teller <tess@example.com>" in result.output
     assert "they land on /teller" in result.output
+    assert "open /settings/security" in result.output  # how the new teller enrols a second factor
 
 
 def test_create_admin_without_a_name_uses_the_email(cli):

@@ -18,25 +18,13 @@ from pathlib import Path
 
 import pytest
 
-from bench.live import SECRETS, Http, LiveServer
-from tests.support import databases
+from bench.live import Http, LiveServer
+from tests.proof.pair import Pair, flush_redis
 from tests.support.services import require_redis
 
 API = "/api/v1"
 PASSWORD = "revocation live password 1"
 REDIS_URI = f"redis://127.0.0.1:6379/{os.environ.get('PROOF_REVOCATION_REDIS_DB', '12')}"
-
-
-def _require_postgres() -> None:
-    import psycopg
-
-    try:
-        psycopg.connect(databases.SERVER_URL, connect_timeout=5).close()
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL is not reachable at {databases.SERVER_URL}: {exc}"
-        if os.environ.get("COREBANK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " and COREBANK_REQUIRE_POSTGRES=1")
-        pytest.skip(message)
 
 
 def _register_and_login(http: Http, label: str) -> tuple[str, dict]:
@@ -53,26 +41,11 @@ def _code(reply) -> tuple[int, str | None]:
 
 
 @pytest.fixture(scope="module")
-def instances(tmp_path_factory):
+def instances(tmp_path_factory, postgres):
     """Instances A and B on one fresh PostgreSQL database and one Redis database."""
-    _require_postgres()
-    require_redis()
-    import redis
-
-    redis.Redis.from_url(REDIS_URI).flushdb()
-    url = databases.new_postgres_database(SECRETS["AUDIT_KEY"])
-    work = tmp_path_factory.mktemp("revocation")
-    a, b = (LiveServer(work / name, database_url=url, redis_uri=REDIS_URI) for name in "ab")
-    try:
-        a.start()
-        b.start()
-        yield Http(a.port), Http(b.port), url
-    finally:
-        a.stop()
-        b.stop()
-        databases.drop_postgres_database(url)
-        if not databases.on_postgresql():
-            databases.drop_templates()
+    pair = Pair(tmp_path_factory.mktemp("revocation"), postgres(), REDIS_URI)
+    yield pair.http_a, pair.http_b, pair.database_url
+    pair.stop()
 
 
 def test_logout_on_b_refuses_the_next_request_on_a(instances):
@@ -134,9 +107,7 @@ def _connection_owners(server: LiveServer) -> set[int]:
 def test_logout_refuses_the_next_request_on_every_worker(tmp_path):
     """Two workers: keep-alive connections held by both workers have all used the token."""
     require_redis()
-    import redis
-
-    redis.Redis.from_url(REDIS_URI).flushdb()
+    flush_redis(REDIS_URI)
     with LiveServer(tmp_path, workers=2, redis_uri=REDIS_URI) as server:
         connections = [Http(server.port)]
         _, tokens = _register_and_login(connections[0], "workers")

@@ -14,14 +14,12 @@ import random
 import threading
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
 
-from bench.live import SECRETS, Http, LiveServer, NoAnswer
-from tests.support import databases
-from tests.support.services import require_redis
+from bench.live import Http, NoAnswer
+from tests.proof.pair import Pair
 
 API = "/api/v1"
 PASSWORD = "two instances password 1"
@@ -30,75 +28,10 @@ REDIS_DB = int(os.environ.get("PROOF_TWO_INSTANCES_REDIS_DB", "11"))
 REDIS_URI = f"redis://127.0.0.1:6379/{REDIS_DB}"
 
 
-def _require_postgres() -> None:
-    import psycopg
-
-    try:
-        psycopg.connect(databases.SERVER_URL, connect_timeout=5).close()
-    except psycopg.OperationalError as exc:
-        message = f"PostgreSQL is not reachable at {databases.SERVER_URL}: {exc}"
-        if os.environ.get("COREBANK_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " and COREBANK_REQUIRE_POSTGRES=1")
-        pytest.skip(message)
-
-
-def _flush_redis() -> None:
-    import redis
-
-    redis.Redis.from_url(REDIS_URI).flushdb()
-
-
-@pytest.fixture(scope="module")
-def postgres():
-    """A factory of fresh migrated PostgreSQL databases, all dropped at the end of the module."""
-    _require_postgres()
-    require_redis()
-    made: list[str] = []
-
-    def new() -> str:
-        made.append(databases.new_postgres_database(SECRETS["AUDIT_KEY"]))
-        return made[-1]
-
-    yield new
-    for url in made:
-        databases.drop_postgres_database(url)
-    if not databases.on_postgresql():  # on PostgreSQL runs the suite's own teardown drops the template
-        databases.drop_templates()
-
-
-class Pair:
-    """Instances A and B on one database and one Redis database; ``pick(i)`` alternates."""
-
-    def __init__(self, workdir, database_url: str, env: dict | None = None):
-        _flush_redis()
-        self.database_url = database_url
-        self.a, self.b = (
-            LiveServer(workdir / name, database_url=database_url, redis_uri=REDIS_URI, env=env) for name in "ab"
-        )
-        with ThreadPoolExecutor(2) as pool:  # both start at once: half the wait
-            list(pool.map(LiveServer.start, (self.a, self.b)))
-        self.http_a, self.http_b = Http(self.a.port), Http(self.b.port)
-
-    def pick(self, index: int) -> Http:
-        return self.http_a if index % 2 == 0 else self.http_b
-
-    def stop(self) -> None:
-        for http in (self.http_a, self.http_b):
-            http.close()
-        for server in (self.a, self.b):
-            server.stop()
-
-    def sql(self, query: str, params=()) -> list[tuple]:
-        import psycopg
-
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            return conn.execute(query, params).fetchall()
-
-
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory, postgres):
     """Limits raised (live.RAISED_LIMITS): every request is counted in Redis, none is answered 429."""
-    pair = Pair(tmp_path_factory.mktemp("pair"), postgres())
+    pair = Pair(tmp_path_factory.mktemp("pair"), postgres(), REDIS_URI)
     yield pair
     pair.stop()
 
@@ -171,7 +104,7 @@ def test_failed_logins_spread_over_both_instances_lock_after_exactly_five(pair):
 
 
 def test_the_login_rate_limit_is_one_budget_across_instances(tmp_path, postgres):
-    limited = Pair(tmp_path, postgres(), env={"RATELIMIT_LOGIN": "6/minute"})
+    limited = Pair(tmp_path, postgres(), REDIS_URI, env={"RATELIMIT_LOGIN": "6/minute"})
     try:
         email = _register(limited.http_a, "limited")
         replies = [_login(limited.pick(i), email) for i in range(9)]
@@ -242,7 +175,7 @@ def _send(http: Http, op: Op):
 
 
 def test_sigkill_of_one_instance_loses_nothing_acknowledged(tmp_path, postgres):
-    bank = Pair(tmp_path, postgres())
+    bank = Pair(tmp_path, postgres(), REDIS_URI)
     try:
         _kill_under_load(bank)
     finally:

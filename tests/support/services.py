@@ -1,4 +1,5 @@
-"""Services a test needs beside the database: Redis for shared rate limits."""
+"""Services a test needs beside its own database: a PostgreSQL server for real servers to share,
+Redis for shared rate limits."""
 
 from __future__ import annotations
 
@@ -7,6 +8,20 @@ import os
 import pytest
 
 from bench.live import redis_available
+from tests.support import databases
+
+
+def require_postgres() -> None:
+    """Skip without PostgreSQL at COREBANK_TEST_POSTGRES_URL; fail instead when COREBANK_REQUIRE_POSTGRES=1 (CI)."""
+    import psycopg
+
+    try:
+        psycopg.connect(databases.SERVER_URL, connect_timeout=5).close()
+    except psycopg.OperationalError as exc:
+        message = f"PostgreSQL is not reachable at {databases.SERVER_URL}: {exc}"
+        if os.environ.get("COREBANK_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message + " and COREBANK_REQUIRE_POSTGRES=1")
+        pytest.skip(message)
 
 
 def require_redis() -> None:
