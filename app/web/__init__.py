@@ -18,6 +18,7 @@ AREAS = (
     "cards",
     "statements",
     "holds",
+    "webhooks",
 )
 
 
