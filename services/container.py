@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from repository.unit_of_work import factory
+from services.account_events import AccountEventService
 from services.accounts import AccountService
 from services.admin import AdminService
 from services.audit import AuditService
@@ -40,6 +41,7 @@ class Services:
         self.overview = OverviewService(self.uow)
         self.demo = DemoSeeder(self.uow, settings)
         self.events = EventService(self.uow)
+        self.account_events = AccountEventService(self.uow)
         self.webhooks = WebhookService(self.uow, settings)
         self.dispatcher = Dispatcher(self.uow, settings)
         self._worker: DeliveryWorker | None = None

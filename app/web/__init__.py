@@ -19,6 +19,7 @@ AREAS = (
     "statements",
     "holds",
     "webhooks",
+    "account_events",
 )
 
 
