@@ -84,6 +84,8 @@ def load_config(instance_path: str | Path) -> dict:
         "WEBHOOK_MAX_ATTEMPTS": _int("WEBHOOK_MAX_ATTEMPTS", 8, 1),
         "WEBHOOK_RETRY_SECONDS": _int("WEBHOOK_RETRY_SECONDS", 10, 1),
         "WEBHOOK_ALLOW_PRIVATE": _bool("WEBHOOK_ALLOW_PRIVATE", False),
+        # false only for `make bench`, which measures the cost of the events outbox (SPEC 16).
+        "EVENTS_OUTBOX": _bool("EVENTS_OUTBOX", True),
         "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
         "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),
@@ -98,8 +100,17 @@ def load_config(instance_path: str | Path) -> dict:
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or "300/minute",
         "LOG_DIR": os.environ.get("LOG_DIR") or str(PROJECT_ROOT / "logs"),
     }
+    check_events_outbox(config)
     config.update(_secrets(env, Path(instance_path)))
     return config
+
+
+def check_events_outbox(config: dict) -> None:
+    """EVENTS_OUTBOX=false (no events written) exists for the bench's measurement: never in production."""
+    outbox = config.get("EVENTS_OUTBOX", True)
+    off = outbox is False or str(outbox).strip().lower() in ("0", "false", "no", "off")
+    if config.get("COREBANK_ENV") == "production" and off:
+        raise ConfigError("EVENTS_OUTBOX=false is for the bench only: production writes every change's event")
 
 
 def _secrets(env: str, instance_path: Path) -> dict:

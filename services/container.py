@@ -26,7 +26,7 @@ from services.webhooks import WebhookService
 class Services:
     def __init__(self, settings: ServiceSettings):
         self.settings = settings
-        self.uow = factory(settings.database_url, audit_key=settings.audit_key)
+        self.uow = factory(settings.database_url, audit_key=settings.audit_key, events_outbox=settings.events_outbox)
         self.audit = AuditService(self.uow)
         self.identity = IdentityService(self.uow, settings)
         self.tokens = TokenService(self.uow, settings)
