@@ -65,7 +65,11 @@ def register():
         form = _in_words(form_state(error), url)
         form["values"]["events"] = chosen
         return _page(form=form, status=422)
-    return hx_trigger(_page(created=hook, status=201), "Webhook registered.", events=["webhooks-changed"])
+    response = _page(created=hook, status=201)
+    # No toast: the panel with the secret says it, and a toast would cover it; on a phone the panel
+    # is above the button that was pressed, so the browser is told to show it.
+    response.headers["HX-Reswap"] = "outerHTML show:#webhook-register:top"
+    return hx_trigger(response, events=["webhooks-changed"])
 
 
 def _in_words(form: dict, url: str) -> dict:
@@ -94,7 +98,11 @@ def delete(hook_id: int):
         if item is None:
             raise NotFound() from None
         return fragment("partials/admin/_webhook.html", 422, item=item, delete_failed=failed)
-    return done("The webhook is deleted: nothing more is sent to it.", url_for("webhook_pages.index"))
+    return done(
+        "The webhook is deleted: nothing more is sent to it.",
+        url_for("webhook_pages.index"),
+        events=["webhooks-changed"],  # the list refreshes (and says so when none is left)
+    )
 
 
 @bp.get("/admin/webhooks/<int:hook_id>/deliveries")

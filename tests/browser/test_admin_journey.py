@@ -106,6 +106,7 @@ PAGES = [
     "/admin/unlock",
     "/admin/audit",
     "/admin/verify",
+    "/admin/webhooks",
 ]
 
 

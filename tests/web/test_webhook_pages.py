@@ -43,7 +43,7 @@ def test_an_admin_registers_a_webhook_and_sees_its_secret_once(web, client, rece
     response = register(web, receiver.url, ["transfer.posted", "account.frozen"], htmx=True)
     assert response.status_code == 201
     html = response.get_data(as_text=True)
-    secret = re.search(r'id="new-secret"[^>]*value="(whsec_[^"]+)"', html).group(1)
+    secret = re.search(r'<textarea id="new-secret"[^>]*>(whsec_[^<]+)</textarea>', html).group(1)
     assert "only time the bank shows it" in html and "verifies every delivery" in html
     assert "webhooks-changed" in response.headers["HX-Trigger"]
     (hook,) = hooks(web)
@@ -112,7 +112,7 @@ def test_deliveries_show_and_an_event_is_sent_again(web, client, receiver):
     first = receiver.wait_for(1)[0]
     html = client.get(f"/admin/webhooks/{hook.id}/deliveries", headers={"HX-Request": "true"}).get_data(as_text=True)
     event_id = first.headers["webhook-id"]
-    assert f'Cash deposit <span class="muted small">#{event_id}</span>' in html
+    assert f'Cash deposit <span class="muted small">event #{event_id}</span>' in html
     assert "Delivered" in html and "HTTP 200" in html and "None needed" in html
     assert " UTC</time>" in html
     (delivery_id,) = set(re.findall(r"/deliveries/(\d+)/redeliver", html))
