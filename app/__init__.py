@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.auth import refuse_missing_factor
 from app.cache_control import init_app as init_cache_control
 from app.cli import register_cli
-from app.config import PROJECT_ROOT, load_config, private_folder
+from app.config import PROJECT_ROOT, check_events_outbox, load_config, private_folder
 from app.errors import register_error_handlers
 from app.extensions import csrf, limiter, talisman
 from app.logging_setup import configure_logging
@@ -97,6 +97,7 @@ def security_header_options(development: bool) -> dict:
 
 
 def service_settings(config: dict) -> ServiceSettings:
+    check_events_outbox(config)  # also when a caller's config, not the environment, turned it off
     return ServiceSettings(
         database_url=config["DATABASE_URL"],
         jwt_secret=config["JWT_SECRET"],
@@ -118,6 +119,7 @@ def service_settings(config: dict) -> ServiceSettings:
         webhook_retry_seconds=int(config.get("WEBHOOK_RETRY_SECONDS", 10)),
         webhook_allow_private=_flag(config.get("WEBHOOK_ALLOW_PRIVATE", False)),
         webhook_allow_http=config["COREBANK_ENV"] != "production",
+        events_outbox=_flag(config.get("EVENTS_OUTBOX", True)),
     )
 
 

@@ -89,6 +89,8 @@ def load_config(instance_path: str | Path) -> dict:
         # SPEC 15: on by default in production only; development and test sign staff in with a password.
         "MFA_REQUIRED_FOR_STAFF": _bool("MFA_REQUIRED_FOR_STAFF", env == "production"),
         "STEP_UP_CENTS": _int("STEP_UP_CENTS", 100000, 1),
+        # false only for `make bench`, which measures the cost of the events outbox (SPEC 16).
+        "EVENTS_OUTBOX": _bool("EVENTS_OUTBOX", True),
         "ACCESS_TOKEN_MINUTES": _int("ACCESS_TOKEN_MINUTES", 15, 1),
         "REFRESH_TOKEN_DAYS": _int("REFRESH_TOKEN_DAYS", 7, 1),
         "TRUSTED_PROXIES": _int("TRUSTED_PROXIES", 0, 0),
@@ -103,8 +105,17 @@ def load_config(instance_path: str | Path) -> dict:
         "RATELIMIT_DEFAULT": os.environ.get("RATELIMIT_DEFAULT") or "300/minute",
         "LOG_DIR": os.environ.get("LOG_DIR") or str(PROJECT_ROOT / "logs"),
     }
+    check_events_outbox(config)
     config.update(_secrets(env, Path(instance_path)))
     return config
+
+
+def check_events_outbox(config: dict) -> None:
+    """EVENTS_OUTBOX=false (no events written) exists for the bench's measurement: never in production."""
+    outbox = config.get("EVENTS_OUTBOX", True)
+    off = outbox is False or str(outbox).strip().lower() in ("0", "false", "no", "off")
+    if config.get("COREBANK_ENV") == "production" and off:
+        raise ConfigError("EVENTS_OUTBOX=false is for the bench only: production writes every change's event")
 
 
 def _secrets(env: str, instance_path: Path) -> dict:

@@ -11,6 +11,7 @@ tests can feed them made-up results:
                                     "verify_passed", ...}  or {"skipped": why}
     results["history_1k"], ["history_1m"]   {"first_page_ms", "verify_s", "verify_passed", ...}
     results["login"]               {"login_ms", "bcrypt_check_ms", "cost"}
+    results["sqlite_1_no_events"]  as sqlite_1 (transfers only), the server started with EVENTS_OUTBOX=false
 (a wrk dict is bench.wrk.WrkResult.as_dict(): rate, requests, status_errors, socket_errors, p50_ms …)"""
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ NAMES = (
     "verify",
     "login",
     "memory",
+    "events_cost",
 )
 
 FLOOR_SHARE = 0.50  # transfers at least half the durable floor and half of /healthz
@@ -283,6 +285,34 @@ def memory(results: dict) -> dict:
     )
 
 
+def events_cost(results: dict) -> dict:
+    """Issue 13: what writing events costs on the transfer path: transfers/s with the outbox off over
+    transfers/s with it on (SQLite, one worker, the same run). Reported; no SPEC target."""
+    target = "reported: transfers without events / with (same run)"
+    with_events, why = _phase(results, "sqlite_1")
+    without, why_without = _phase(results, "sqlite_1_no_events")
+    if with_events is None or without is None:
+        return _missing("events_cost", "transfers/s", target, why_without or why)
+    rate, baseline = without["transfers"]["rate"], with_events["transfers"]["rate"]
+    written = without.get("events_written")
+    off = {"against": "no event written with EVENTS_OUTBOX=false", "baseline": None, "ratio": None}
+    off.update(target=f"0 events (written: {written})", met=None if written is None else written == 0)
+    return figure(
+        "events_cost",
+        rate,
+        "transfers/s",
+        target,
+        [_clean(without, "without events: every transfer 201"), off],
+        baseline=baseline,
+        ratio=_ratio(rate, baseline),
+        note="value: EVENTS_OUTBOX=false; baseline: with events (sqlite_1); ratio: without / with",
+        cpu_per_transfer_us={
+            "with": with_events.get("cpu_per_transfer_us"),
+            "without": without.get("cpu_per_transfer_us"),
+        },
+    )
+
+
 BUILDERS = {
     "transfers_sqlite": transfers_sqlite,
     "latency_sqlite": latency_sqlite,
@@ -293,6 +323,7 @@ BUILDERS = {
     "verify": verify,
     "login": login,
     "memory": memory,
+    "events_cost": events_cost,
 }
 
 
@@ -365,6 +396,7 @@ def checks_lines(rows: list[dict]) -> list[str]:
 
 CONFIGS = (
     ("sqlite_1", "SQLite, 1 worker"),
+    ("sqlite_1_no_events", "SQLite, 1 worker, EVENTS_OUTBOX=false"),
     ("sqlite_2", "SQLite, 2 workers + Redis"),
     ("pg_1", "PostgreSQL, 1 worker"),
     ("pg_2", "PostgreSQL, 2 workers + Redis"),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,7 @@ NEEDS = {
     "verify": {"history"},
     "login": {"login"},
     "memory": {"sqlite_1", "server_floor"},
+    "events_cost": {"sqlite_1", "sqlite_1_no_events"},
 }
 
 
@@ -169,13 +171,15 @@ def http_phase(
     instances: int = 1,
     with_openloop: bool = False,
     with_deposits: bool = False,
+    with_healthz: bool = True,
+    extra_env: dict | None = None,
 ) -> dict:
     """/healthz, then transfers (after a warm-up), then optionally the open loop at half the transfer
     rate and deposits; server CPU per request, peak worker RSS, the writer's batches if exposed;
     `flask verify` after the load. Several instances run behind nginx (deploy/cluster.sh)."""
     stats_dir = work / "stats"
     stats_dir.mkdir(parents=True, exist_ok=True)
-    env = {"COREBANK_STATS_DIR": str(stats_dir), "SQLITE_WRITER_STATS_DIR": str(stats_dir)}
+    env = {"COREBANK_STATS_DIR": str(stats_dir), "SQLITE_WRITER_STATS_DIR": str(stats_dir), **(extra_env or {})}
     if instances > 1:
         server = Cluster(work, database_url=database_url, redis_uri=redis_uri, env=env)
     else:
@@ -194,9 +198,10 @@ def http_phase(
         out["limiter_counts"] = limiter_counts(http, plan)
         http.close()
         base = f"http://{HOST}:{server.port}"
-        health = write_plan(work / "healthz.plan", [("GET", "/healthz", None, None)])
-        wrk.run(base, health, min(WARMUP_S, seconds))
-        out["healthz"], out["cpu_per_healthz_us"] = measured(server.port, health, seconds, server.worker_pids)
+        if with_healthz:
+            health = write_plan(work / "healthz.plan", [("GET", "/healthz", None, None)])
+            wrk.run(base, health, min(WARMUP_S, seconds))
+            out["healthz"], out["cpu_per_healthz_us"] = measured(server.port, health, seconds, server.worker_pids)
         transfers = write_plan(work / "transfers.plan", transfer_requests(plan))
         wrk.run(base, transfers, min(WARMUP_S, seconds))
         profiler = _start_profiler(server, work, seconds) if os.environ.get("BENCH_PROFILE") == "1" else None
@@ -218,11 +223,21 @@ def http_phase(
         out["peak_rss_mb"] = round(max((proc.peak_rss_kb(p) for p in server.worker_pids()), default=0) / 1024, 1)
     finally:
         server.stop()
+    if not postgres and instances == 1:  # shows EVENTS_OUTBOX took effect (sqlite_1_no_events: 0)
+        out["events_written"] = _count_events(server.database_url)
     verify = flask_cli(server.env, "verify")
     out["verify_passed"] = verify.returncode == 0
     if verify.returncode:
         out["verify_output"] = verify.stdout.strip().splitlines()[-12:]
     return out
+
+
+def _count_events(database_url: str) -> int:
+    conn = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+    try:
+        return conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def flask_cli(env: dict, *args: str, timeout: float = 300.0) -> subprocess.CompletedProcess:
@@ -395,6 +410,12 @@ def run_phases(work: Path, seconds: float, phases: set[str], redis_db: str, ref:
     if "sqlite_1" in phases:
         step("SQLite, one worker: /healthz, transfers" + (", open loop" if "openloop" in phases else ""))
         results["sqlite_1"] = http_phase(work / "sqlite_1", seconds, with_openloop="openloop" in phases)
+    if "sqlite_1_no_events" in phases:
+        # Issue 13: the cost of the events outbox, measured right after the phase it is compared with.
+        step("SQLite, one worker, EVENTS_OUTBOX=false: transfers without writing events")
+        results["sqlite_1_no_events"] = http_phase(
+            work / "sqlite_1_no_events", seconds, with_healthz=False, extra_env={"EVENTS_OUTBOX": "false"}
+        )
     if "durable_floor" in phases:
         step("Durable floor, 10 transfers per COMMIT (explanatory)")
         results["durable_floor_batched"] = durable.run(work / "durable", seconds / 2, audit_key, per_commit=10)

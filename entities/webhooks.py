@@ -58,6 +58,7 @@ class Delivery:
     error: str | None
     delivered_at: str
     next_attempt_at: str | None
+    event_type: str | None = None  # read with the admin's page of recent deliveries only
 
 
 def new_secret() -> str:

@@ -56,6 +56,15 @@ class EventRepository:
         )
         return [_event(row) for row in rows]
 
+    def for_account(self, account_id: int, before: int | None, limit: int) -> list[Event]:
+        """Numbered events concerning ``account_id``, newest first, older than ``before`` when given."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM event_accounts ea JOIN events e ON e.id = ea.event_id"
+            " WHERE ea.account_id = ? AND e.seq IS NOT NULL AND e.seq < ? ORDER BY e.seq DESC LIMIT ?",
+            (account_id, before if before is not None else 2**62, limit),
+        )
+        return [_event(row) for row in rows]
+
     def get(self, seq: int) -> Event | None:
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM events e WHERE e.seq = ?", (seq,)).fetchone()
         return _event(row) if row else None

@@ -25,10 +25,13 @@ class UnitOfWork:
     read-then-write can never lose an update; on PostgreSQL READ COMMITTED, the repositories
     locking the rows they change); ``commit()`` is explicit; leaving without it rolls back."""
 
-    def __init__(self, database_url: str, *, write: bool = True, audit_key: bytes | None = None):
+    def __init__(
+        self, database_url: str, *, write: bool = True, audit_key: bytes | None = None, events_outbox: bool = True
+    ):
         self.database_url = database_url
         self.write = write
         self.audit_key = audit_key
+        self.events_outbox = events_outbox  # False (EVENTS_OUTBOX, the bench only): changes write no event
         self.backend = db.backend(database_url)
         self.conn = None
         self._open = False
@@ -103,13 +106,14 @@ class UnitOfWork:
 UowFactory = Callable[..., UnitOfWork]
 
 
-def factory(database_url: str, audit_key: str | bytes | None = None) -> UowFactory:
+def factory(database_url: str, audit_key: str | bytes | None = None, *, events_outbox: bool = True) -> UowFactory:
     """Units of work over ``database_url``; ``audit_key`` (AUDIT_KEY) keys the audit chain (and,
-    on PostgreSQL, lets this process run the sealer that extends it)."""
+    on PostgreSQL, lets this process run the sealer that extends it); ``events_outbox`` false
+    (EVENTS_OUTBOX, refused in production) lets the bench measure what writing events costs."""
     key = audit_key.encode() if isinstance(audit_key, str) else audit_key
 
     def make(write: bool = True) -> UnitOfWork:
-        work = UnitOfWork(database_url, write=write, audit_key=key)
+        work = UnitOfWork(database_url, write=write, audit_key=key, events_outbox=events_outbox)
         if write and getattr(work.backend, "_sealer", False) is None:
             work.backend.start_sealer(key)  # this process's first write on PostgreSQL (a forked worker's own)
         return work

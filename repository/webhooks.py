@@ -140,3 +140,13 @@ class WebhookRepository:
             (hook_id, after_id or 0, limit),
         )
         return [Delivery(*row) for row in rows]
+
+    def recent_deliveries(self, hook_id: int, before_id: int | None, limit: int) -> list[Delivery]:
+        """The hook's delivery attempts, newest first, with their event's type."""
+        columns = ", ".join("d." + c for c in _DELIVERY.split(", "))
+        rows = self.conn.execute(
+            f"SELECT {columns}, e.type FROM webhook_deliveries d LEFT JOIN events e ON e.seq = d.event_id"
+            " WHERE d.webhook_id = ? AND d.id < ? ORDER BY d.id DESC LIMIT ?",
+            (hook_id, before_id if before_id is not None else 2**62, limit),
+        )
+        return [Delivery(*row) for row in rows]

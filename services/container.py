@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from repository.unit_of_work import factory
+from services.account_events import AccountEventService
 from services.accounts import AccountService
 from services.admin import AdminService
 from services.approvals import ApprovalService
@@ -27,7 +28,7 @@ from services.webhooks import WebhookService
 class Services:
     def __init__(self, settings: ServiceSettings):
         self.settings = settings
-        self.uow = factory(settings.database_url, audit_key=settings.audit_key)
+        self.uow = factory(settings.database_url, audit_key=settings.audit_key, events_outbox=settings.events_outbox)
         self.audit = AuditService(self.uow)
         self.mfa = MfaService(self.uow, settings)
         self.identity = IdentityService(self.uow, settings, self.mfa)
@@ -44,6 +45,7 @@ class Services:
         self.overview = OverviewService(self.uow)
         self.demo = DemoSeeder(self.uow, settings)
         self.events = EventService(self.uow)
+        self.account_events = AccountEventService(self.uow)
         self.webhooks = WebhookService(self.uow, settings)
         self.dispatcher = Dispatcher(self.uow, settings)
         self._worker: DeliveryWorker | None = None

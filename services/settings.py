@@ -29,5 +29,6 @@ class ServiceSettings:
     webhook_retry_seconds: int = 10  # the first retry's delay; each next one doubles it
     webhook_allow_private: bool = False  # deliver to loopback and private addresses (tests, local receivers)
     webhook_allow_http: bool = True  # http:// URLs too (never in production)
+    events_outbox: bool = True  # False: changes write no event (the bench only; production refuses it)
     jwt_issuer: str = "corebank"
     jwt_audience: str = "corebank-api"

@@ -9,7 +9,7 @@ from entities.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from entities.text import clean_text
 from entities.users import Actor
 from entities.webhooks import Job, Webhook, check_event_types, new_secret
-from services.audit import deny, record
+from services.audit import deny, reason_details, record
 from services.webhook_targets import RefusedTarget, check_target
 
 MAX_DESCRIPTION = 200
@@ -58,13 +58,15 @@ class WebhookService:
         with self.uow(write=False) as uow:
             return uow.webhooks.live()
 
-    def delete(self, actor: Actor, hook_id) -> None:
-        """Admin: stop the hook; nothing more is sent to it (its queued deliveries included)."""
+    def delete(self, actor: Actor, hook_id, reason: str | None = None) -> None:
+        """Admin: stop the hook; nothing more is sent to it (its queued deliveries included). The
+        audit keeps ``reason`` (the pages ask for one; the API may not have one)."""
         self._admin_only(actor, "webhook.delete", hook_id)
+        why = reason_details(reason)
         with self.uow() as uow:
             if not valid_id(hook_id) or not uow.webhooks.delete(hook_id, now_iso()):
                 raise NotFound()
-            record(uow, actor, "webhook.delete", "success", "webhook", hook_id)
+            record(uow, actor, "webhook.delete", "success", "webhook", hook_id, **why)
             uow.commit()
 
     def deliveries(self, actor: Actor, hook_id, *, after: int | None = None, limit: int = 50):
@@ -74,6 +76,18 @@ class WebhookService:
             if not valid_id(hook_id) or uow.webhooks.get(hook_id) is None:
                 raise NotFound()
             found = uow.webhooks.deliveries(hook_id, after, limit + 1)
+        page = found[:limit]
+        return page, (page[-1].id if len(found) > limit else None)
+
+    def recent_deliveries(self, actor: Actor, hook_id, *, before: int | None = None, limit: int = 10):
+        """Admin: the hook's latest delivery attempts, newest first, each with its event's type (the
+        admin page). Returns (deliveries, next_cursor)."""
+        self._admin_only(actor, "webhook.deliveries", hook_id)
+        limit = max(1, min(limit, MAX_DELIVERIES_PAGE))
+        with self.uow(write=False) as uow:
+            if not valid_id(hook_id) or uow.webhooks.get(hook_id) is None:
+                raise NotFound()
+            found = uow.webhooks.recent_deliveries(hook_id, before, limit + 1)
         page = found[:limit]
         return page, (page[-1].id if len(found) > limit else None)
 

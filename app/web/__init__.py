@@ -19,6 +19,8 @@ AREAS = (
     "statements",
     "holds",
     "approvals",
+    "webhooks",
+    "account_events",
 )
 
 

@@ -8,6 +8,7 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
+from app.web.account_events import staff_events
 from app.web.account_holds import account_money
 from app.web.helpers import (
     done,
@@ -107,6 +108,7 @@ def detail_page(account_id: int, forms=None, status=200):
         **account_money(account),
         **_history(account_id, _filters()),
         **code_field(),
+        **staff_events(account),
     )
 
 

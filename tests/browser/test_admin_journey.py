@@ -107,6 +107,7 @@ PAGES = [
     "/admin/audit",
     "/admin/verify",
     "/approvals",
+    "/admin/webhooks",
 ]
 
 

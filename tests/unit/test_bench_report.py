@@ -29,6 +29,7 @@ def _full_results():
         "history_1k": {"first_page_ms": 2.0, "middle_page_ms": 2.0, "verify_s": 0.5, "verify_passed": True},
         "history_1m": {"first_page_ms": 2.5, "middle_page_ms": 2.6, "verify_s": 8.0, "verify_passed": True},
         "login": {"cost": 12, "login_ms": 230.0, "bcrypt_check_ms": 220.0},
+        "sqlite_1_no_events": {"transfers": _load(660.0), "verify_passed": True, "events_written": 0},
     }
 
 
@@ -156,3 +157,11 @@ def test_a_missing_baseline_gives_no_verdict_but_a_failed_condition_still_fails(
     assert row["met"] is None and row["checks"][0]["ratio"] is None
     results["sqlite_1"]["healthz"]["rate"] = 2000.0
     assert _by_name(results)["transfers_sqlite"]["met"] is False
+
+
+def test_the_cost_of_events_is_transfers_without_them_over_with_them_in_the_same_run():
+    row = _by_name(_full_results())["events_cost"]
+    assert (row["value"], row["baseline"], row["ratio"], row["met"]) == (660.0, 600.0, 1.1, True)
+    results = _full_results()
+    del results["sqlite_1_no_events"]
+    assert _by_name(results)["events_cost"]["met"] is None  # not run: no verdict, the row stays
