@@ -25,6 +25,9 @@ EVENT_WORDS = {
     "card.issued": "Card issued",
     "card.frozen": "Card frozen",
     "card.unfrozen": "Card unfrozen",
+    "approval.requested": "Approval requested",
+    "approval.approved": "Approval given",
+    "approval.rejected": "Approval refused",
     ANY_TYPE: "Every event",
 }
 GROUPS = (
@@ -32,6 +35,7 @@ GROUPS = (
     ("Holds", [t for t in EVENT_TYPES if t.startswith("hold.")]),
     ("Accounts", [t for t in EVENT_TYPES if t.startswith("account.")]),
     ("Cards", [t for t in EVENT_TYPES if t.startswith("card.")]),
+    ("Approvals (staff only)", [t for t in EVENT_TYPES if t.startswith("approval.")]),
 )
 assert sorted(t for _, types in GROUPS for t in types) == sorted(EVENT_TYPES)
 

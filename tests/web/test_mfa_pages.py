@@ -9,6 +9,8 @@ import re
 
 import pytest
 
+from app.web.two_step import qr_svg
+from services.totp import provisioning_uri
 from tests.conftest import PASSWORD, PIN
 
 SECRET_SHOWN = re.compile(r'data-testid="mfa-secret"[^>]*>([A-Z2-7 ]+)</code>')
@@ -70,12 +72,19 @@ def test_enrolment_shows_a_server_drawn_qr_code_and_the_key_in_fours(web):
     response = web.post("/settings/security/mfa", {"password": PASSWORD})
     assert response.status_code == 200
     page = _text(response)
-    assert re.search(
-        r'<svg role="img" aria-label="QR code for your authenticator app" viewBox="[^"]+" class="qr-code">', page
+    drawn = re.search(
+        r'<svg class="qr-code" role="img" aria-label="QR code for your authenticator app" viewBox="0 0 (\d+) \1"'
+        r'.*?<path fill="#000" d="([^"]+)"/></svg>',
+        page,
     )
+    assert drawn
     assert "<script" not in page.split('id="two-step"')[1].split("</section>")[0]  # no script in the card
     shown = SECRET_SHOWN.search(page).group(1)
     assert re.fullmatch(r"([A-Z2-7]{4} ){7}[A-Z2-7]{4}", shown)
+    # The modules drawn are the QR code of this secret's otpauth:// URI.
+    email = web.sql("SELECT email FROM users ORDER BY id DESC LIMIT 1")[0][0]
+    expected = qr_svg(provisioning_uri(shown.replace(" ", ""), email))
+    assert (int(drawn.group(1)), drawn.group(2)) == (expected["size"], expected["path"])
     assert 'name="code"' in page and 'autocomplete="one-time-code"' in page
 
 
