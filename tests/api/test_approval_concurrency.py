@@ -7,9 +7,9 @@ import pytest
 from entities.approvals import Approval, ApprovalStatus
 from entities.errors import ApprovalNotPending
 from entities.users import Actor, Role
-from tests.api.test_hold_concurrency import _race
 from tests.conftest import PIN
 from tests.support import databases
+from tests.support.threads import race
 
 LARGE = 150_000
 
@@ -40,7 +40,7 @@ def test_two_approvals_racing_execute_the_reversal_once(api, services, app):
     for _ in range(3):
         customer, account_id, entry, approval = _pending_reversal(api, services)
         first, second = _checkers(api, 2)
-        results = _race(
+        results = race(
             lambda: services.approvals.approve(first, approval.id),
             lambda: services.approvals.approve(second, approval.id),
         )
@@ -56,7 +56,7 @@ def test_an_approval_racing_a_rejection_ends_the_request_once(api, services):
     for _ in range(3):
         customer, account_id, entry, approval = _pending_reversal(api, services)
         first, second = _checkers(api, 2)
-        results = _race(
+        results = race(
             lambda: services.approvals.approve(first, approval.id),
             lambda: services.approvals.reject(second, approval.id, "Not a duplicate"),
         )
@@ -72,7 +72,7 @@ def test_ten_requests_racing_for_one_entry_store_one(api, services):
     account = api.funded_account(headers, LARGE)
     entry = services.ledger.withdraw(Actor(user_id=user["id"], role=Role.CUSTOMER), account["id"], LARGE, PIN)
     makers = _checkers(api, 10)
-    results = _race(*[lambda m=m: services.ledger.reverse(m, entry.id, "Paid out twice") for m in makers])
+    results = race(*[lambda m=m: services.ledger.reverse(m, entry.id, "Paid out twice") for m in makers])
     assert sum(isinstance(r, Approval) for r in results) == 1, results
     assert sum(getattr(r, "code", None) == "conflict" for r in results) == 9, results
     items, _ = services.approvals.list(makers[0], status="pending")

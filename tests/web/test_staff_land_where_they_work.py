@@ -34,7 +34,14 @@ def test_staff_navigation_keeps_work_and_own_banking_apart(web):
     html = web.client.get("/admin").get_data(as_text=True)
     staff_nav = re.search(r'<nav class="site-nav" aria-label="Staff">(.*?)</nav>', html, re.S).group(1)
     own_nav = re.search(r'<nav aria-label="My banking">(.*?)</nav>', html, re.S).group(1)
-    assert re.findall(r">([^<]+)</a>", staff_nav) == ["Admin", "Unlock", "Audit log", "Teller desk", "Approvals"]
+    assert re.findall(r">([^<]+)</a>", staff_nav) == [
+        "Admin",
+        "Unlock",
+        "Audit log",
+        "Webhooks",
+        "Teller desk",
+        "Approvals",
+    ]
     assert re.findall(r">([^<]+)</a>", own_nav) == ["Dashboard", "Transfer", "Cards", "Statements", "Security"]
 
 
