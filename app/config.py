@@ -106,6 +106,10 @@ def load_config(instance_path: str | Path) -> dict:
         "LOG_DIR": os.environ.get("LOG_DIR") or str(PROJECT_ROOT / "logs"),
     }
     check_events_outbox(config)
+    if env == "production" and config["SERVER"] == "granian":
+        # README, "The server": granian's graceful shutdown once more answered a transfer that was
+        # not committed (CI, 2026-12-03); until that is explained, money never runs on it.
+        raise ConfigError("SERVER=granian is refused in production: it lost an answered transfer on shutdown")
     config.update(_secrets(env, Path(instance_path)))
     return config
 

@@ -1,6 +1,6 @@
-"""The production server run.py starts (granian by default, gunicorn with SERVER=gunicorn), for real:
+"""The servers run.py starts (gunicorn by default and in production, granian with SERVER=granian), for real:
 
-- graceful shutdown: SIGTERM under concurrent transfers, every committed transfer was answered;
+- graceful shutdown (gunicorn): SIGTERM under concurrent transfers, every answered transfer committed;
 - worker timeout: a worker that stops answering its heartbeat (SIGSTOP) is killed and replaced
   within WORKER_TIMEOUT, and the server answers again;
 - a worker that dies is replaced;
@@ -51,8 +51,11 @@ def _entries(server: LiveServer) -> int:
         return conn.execute("SELECT count(*) FROM journal_entries").fetchone()[0]
 
 
-def test_sigterm_under_load_answers_every_committed_transfer(tmp_path, server_name):
-    server = LiveServer(tmp_path, env={"SERVER": server_name})
+def test_sigterm_under_load_answers_every_committed_transfer(tmp_path):
+    """On gunicorn, the server production runs. granian failed this (one answered transfer missing
+    after SIGTERM, three times in about 40 runs); production refuses SERVER=granian until the cause
+    is found (test_production_refuses_granian), so it is not a server this promise is made for."""
+    server = LiveServer(tmp_path, env={"SERVER": "gunicorn"})
     server.start()
     token, (source, target) = _customer(Http(server.port))
     before = _entries(server)
@@ -89,6 +92,15 @@ def test_sigterm_under_load_answers_every_committed_transfer(tmp_path, server_na
     lost = [key for key in acknowledged if key not in keys]
     assert lost == [], f"{len(lost)} answered transfers are not in the database\n{server.log_tail()}"
     assert committed == len(acknowledged), f"{committed} committed, {len(acknowledged)} answered"
+
+
+def test_production_refuses_granian(tmp_path, monkeypatch):
+    from app.config import ConfigError, load_config
+
+    monkeypatch.setenv("COREBANK_ENV", "production")
+    monkeypatch.setenv("SERVER", "granian")
+    with pytest.raises(ConfigError, match="SERVER=granian is refused in production"):
+        load_config(tmp_path)
 
 
 def test_a_silent_worker_is_killed_and_replaced(tmp_path, server_name):
