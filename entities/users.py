@@ -80,10 +80,6 @@ class Actor:
     def is_admin(self) -> bool:
         return self.is_staff and self.role == Role.ADMIN
 
-    @property
-    def verified_with_factor(self) -> bool:
-        return "otp" in self.amr
-
 
 def normalize_email(raw) -> str:
     """The standard-library half of the email rule, enough for keys and look-ups (rate limits,

@@ -157,7 +157,7 @@ def test_an_mfa_token_is_single_use(client, customer, totp):
     assert_problem(response, 401, "invalid_token")
 
 
-def test_an_mfa_token_lives_five_minutes(client, customer, totp, monkeypatch):
+def test_an_mfa_token_lives_five_minutes(client, customer, totp):
     user, headers = customer
     secret, _ = enrol(client, headers, totp)
     token = client.post("/api/v1/auth/login", json={"email": user["email"], "password": PASSWORD}).json["mfa_token"]

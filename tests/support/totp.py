@@ -25,10 +25,10 @@ class TotpClock:
     def tick(self, steps: int = 1) -> None:
         self.offset += timedelta(seconds=mfa.STEP_SECONDS * steps)
 
-    def code(self, secret: str, drift: int = 0) -> str:
-        """The code of the current step (or one ``drift`` steps away), advancing first."""
+    def code(self, secret: str) -> str:
+        """The code of the next step (advancing the clock first): one the server has not accepted yet."""
         self.tick()
-        return code_at(secret, mfa.step_of(self.now()) + drift)
+        return code_at(secret, mfa.step_of(self.now()))
 
 
 def enrol(client, headers, totp: TotpClock, password: str = PASSWORD) -> tuple[str, list[str]]:
