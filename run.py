@@ -22,6 +22,14 @@ from app import create_app
 from app.config import ConfigError
 
 
+def start_delivery(app) -> None:
+    """Start this process's webhook deliverer; an app without Corebank's services (the bench's trivial
+    floor app, served by this same program) has none to start."""
+    services = app.extensions.get("corebank")
+    if services is not None:
+        services.start_delivery_worker()
+
+
 def serve_gunicorn(app, workers: int, threads: int) -> None:
     from gunicorn.app.base import BaseApplication
 
@@ -50,7 +58,7 @@ def serve_gunicorn(app, workers: int, threads: int) -> None:
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         # Each server process starts a webhook deliverer after the fork (a thread never survives one);
         # one of them, across every instance, holds the worker lock and delivers (SPEC section 16).
-        "post_worker_init": lambda worker: app.extensions["corebank"].start_delivery_worker(),
+        "post_worker_init": lambda worker: start_delivery(app),
     }
     CorebankServer(app, options).run()
 
@@ -114,7 +122,7 @@ class Heartbeats:
 def worker_app():
     """granian's factory in each worker: the app, plus the heartbeat thread ``Heartbeats`` watches."""
     application = create_app()
-    application.extensions["corebank"].start_delivery_worker()  # as gunicorn's post_worker_init does
+    start_delivery(application)  # as gunicorn's post_worker_init does
     folder = os.environ.get(HEARTBEAT_DIR)
     if folder:
         beat = Path(folder) / str(os.getpid())
