@@ -8,7 +8,9 @@ from flask import Blueprint, request, url_for
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.accounts import detail_page
-from app.web.helpers import action_failed, done, form_failed, idempotent_form, required_reason, settled
+from app.web.forms import action_failed, form_failed, required_reason
+from app.web.htmx import done
+from app.web.idempotent_forms import idempotent_form, settled
 from entities.approvals import Approval
 from entities.errors import DomainError
 from entities.money import format_cents

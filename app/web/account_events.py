@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from app.auth import require_actor, services
-from app.web.helpers import fragment, is_htmx, redirect_to
+from app.web.htmx import fragment, is_htmx, redirect_to
 from entities.cursor import decode_cursor, encode_cursor
 
 bp = Blueprint("account_events", __name__)

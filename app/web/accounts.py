@@ -10,18 +10,9 @@ from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.account_events import staff_events
 from app.web.account_holds import account_money
-from app.web.helpers import (
-    done,
-    form_failed,
-    fragment,
-    free_text,
-    idempotent_form,
-    is_htmx,
-    optional,
-    parse_amount,
-    render,
-    settled,
-)
+from app.web.forms import form_failed, free_text, optional, parse_amount
+from app.web.htmx import done, fragment, is_htmx, render
+from app.web.idempotent_forms import idempotent_form, settled
 from app.web.step_up import code_field
 from entities.errors import DomainError, ValidationFailed
 from entities.ledger import EntryKind, EntryStatus

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
-from app.web.helpers import done, form_failed, fragment, is_htmx, optional, render, required_reason
+from app.web.forms import form_failed, optional, required_reason
+from app.web.htmx import done, fragment, is_htmx, render
 from entities.approvals import Approval
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import DomainError, NotFound, ValidationFailed

@@ -7,7 +7,8 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
-from app.web.helpers import done, form_failed, fragment, free_text, is_htmx, render
+from app.web.forms import form_failed, free_text
+from app.web.htmx import done, fragment, is_htmx, render
 from entities.errors import DomainError, NotFound, ValidationFailed
 from entities.money import format_cents
 

@@ -10,17 +10,9 @@ from app.auth import current_actor, principal_or_none, services
 from app.errors import status_of
 from app.extensions import limiter
 from app.ratelimit import ip_key, limit_from, login_limits, mfa_limits
-from app.web.helpers import (
-    current_user,
-    form_failed,
-    form_state,
-    fragment,
-    is_htmx,
-    landing_for,
-    redirect_to,
-    render,
-    safe_next,
-)
+from app.web.forms import form_failed, form_state
+from app.web.htmx import fragment, is_htmx, redirect_to, render
+from app.web.navigation import current_user, landing_for, safe_next
 from app.web.session_cookie import forget_session_cookie, set_session_cookie
 from entities import mfa
 from entities.errors import DomainError, ValidationFailed

@@ -6,7 +6,8 @@ from flask import Blueprint, url_for
 
 from app.auth import require_actor, services
 from app.web.account_holds import cards_authorizations, hold_expiry_text
-from app.web.helpers import done, form_failed, form_int, fragment, hx_trigger, is_htmx, render
+from app.web.forms import form_failed, form_int
+from app.web.htmx import done, fragment, hx_trigger, is_htmx, render
 from entities.errors import DomainError
 
 bp = Blueprint("cards", __name__)

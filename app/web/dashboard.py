@@ -6,7 +6,9 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.web.chart import balance_chart
-from app.web.helpers import done, form_failed, fragment, render, user_timezone
+from app.web.forms import form_failed
+from app.web.htmx import done, fragment, render
+from app.web.zones import user_timezone
 from entities.errors import DomainError
 
 bp = Blueprint("dashboard", __name__)

@@ -7,7 +7,8 @@ from urllib.parse import quote
 from flask import make_response, redirect, render_template, request
 
 from app.auth import SESSION_COOKIE
-from app.web.helpers import hx_trigger, is_htmx, safe_next
+from app.web.htmx import hx_trigger, is_htmx
+from app.web.navigation import safe_next
 from app.web.session_cookie import forget_session_cookie
 
 LOGIN_PATH = "/login"

@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 from markupsafe import Markup
 
-from app.web.helpers import current_user, landing_for, new_idempotency_key, user_zone
+from app.web.idempotent_forms import new_idempotency_key
+from app.web.navigation import current_user, landing_for
+from app.web.zones import user_zone
 from entities.clock import now_iso, parse_iso
 from entities.money import format_cents
 

@@ -10,20 +10,10 @@ from app.ratelimit import money_limit
 from app.web.account_holds import card_authorizations, desk_hold_rows, hold_expiry_text
 from app.web.accounts import detail_page
 from app.web.cards import _page as cards_page
-from app.web.helpers import (
-    action_failed,
-    done,
-    form_failed,
-    form_int,
-    form_state,
-    fragment,
-    free_text,
-    idempotent_form,
-    is_htmx,
-    parse_amount,
-    safe_next,
-    settled,
-)
+from app.web.forms import action_failed, form_failed, form_int, form_state, free_text, parse_amount
+from app.web.htmx import done, fragment, is_htmx
+from app.web.idempotent_forms import idempotent_form, settled
+from app.web.navigation import safe_next
 from app.web.teller import _customer, _desk
 from entities.accounts import check_pin_format
 from entities.cards import check_merchant

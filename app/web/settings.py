@@ -12,7 +12,8 @@ from app.auth import require_actor, services
 from app.errors import status_of
 from app.ratelimit import password_change_limit
 from app.web import two_step
-from app.web.helpers import NOT_FORM_ERRORS, done, form_failed, form_state, fragment, is_htmx, redirect_to, render
+from app.web.forms import NOT_FORM_ERRORS, form_failed, form_state
+from app.web.htmx import done, fragment, is_htmx, redirect_to, render
 from entities.errors import DomainError, InvalidCredentials
 
 bp = Blueprint("settings", __name__)

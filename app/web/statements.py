@@ -8,7 +8,8 @@ from flask import Blueprint, request
 
 from app.api.statements import csv_response
 from app.auth import require_actor, services
-from app.web.helpers import form_int, render
+from app.web.forms import form_int
+from app.web.htmx import render
 from entities.clock import utcnow
 from entities.errors import ValidationFailed
 

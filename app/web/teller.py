@@ -8,21 +8,9 @@ from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.account_holds import desk_hold_rows
 from app.web.dashboard import ACCOUNT_TYPES
-from app.web.helpers import (
-    action_failed,
-    done,
-    form_failed,
-    form_int,
-    fragment,
-    free_text,
-    idempotent_form,
-    is_htmx,
-    optional,
-    parse_amount,
-    render,
-    required_reason,
-    settled,
-)
+from app.web.forms import action_failed, form_failed, form_int, free_text, optional, parse_amount, required_reason
+from app.web.htmx import done, fragment, is_htmx, render
+from app.web.idempotent_forms import idempotent_form, settled
 from app.web.step_up import code_field
 from entities.errors import DomainError, ValidationFailed
 from entities.money import format_cents

@@ -6,20 +6,10 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import lookup_limit, money_limit
-from app.web.helpers import (
-    available_cents,
-    done,
-    form_failed,
-    form_int,
-    form_state,
-    fragment,
-    free_text,
-    idempotent_form,
-    optional,
-    parse_amount,
-    render,
-    settled,
-)
+from app.web.forms import form_failed, form_int, form_state, free_text, optional, parse_amount
+from app.web.htmx import done, fragment, render
+from app.web.idempotent_forms import idempotent_form, settled
+from app.web.messages import available_cents
 from app.web.step_up import step_up_needed
 from entities.accounts import luhn_valid
 from entities.errors import DomainError, FieldErrors, NotFound, ValidationFailed

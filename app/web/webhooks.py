@@ -7,7 +7,8 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.web.event_words import GROUPS, event_words
-from app.web.helpers import done, form_state, fragment, hx_trigger, is_htmx, optional, render, required_reason
+from app.web.forms import form_state, optional, required_reason
+from app.web.htmx import done, fragment, hx_trigger, is_htmx, render
 from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import DomainError, NotFound, ValidationFailed
 from entities.events import ANY_TYPE

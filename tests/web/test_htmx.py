@@ -111,9 +111,9 @@ def test_an_expired_session_on_htmx_answers_hx_redirect_to_login(web, client, ac
 
 
 def test_hx_trigger_comes_from_one_helper(app):
-    """Only app/web/helpers.py writes the HX-Trigger header (STYLE: one small helper)."""
+    """Only app/web/htmx.py writes the HX-Trigger header (STYLE: one small helper)."""
     from pathlib import Path
 
     root = Path(app.root_path)
     writers = [p.name for p in root.rglob("*.py") if '"HX-Trigger"' in p.read_text() and "headers[" in p.read_text()]
-    assert writers == ["helpers.py"]
+    assert writers == ["htmx.py"]
