@@ -87,7 +87,13 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
+def live_settings():
+    """Settings a test module adds to its live server's (override this fixture in the module)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, live_settings):
     folder = tmp_path_factory.mktemp("live")
     app = create_app(
         {
@@ -96,6 +102,7 @@ def live_server(tmp_path_factory):
             "BCRYPT_COST": 4,
             "RATELIMIT_ENABLED": False,
             "LOG_DIR": str(folder / "logs"),
+            **live_settings,
         }
     )
     server = LiveServer(app).start()

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from app import create_app
 from entities.users import Actor
-from tests.browser.conftest import LiveServer
 from tests.conftest import PIN
 from tests.support.receiver import Receiver
 
@@ -17,21 +15,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("live-webhooks")
-    app = create_app(
-        {
-            "COREBANK_ENV": "test",
-            "DATABASE_URL": f"sqlite:///{folder / 'corebank.db'}",
-            "BCRYPT_COST": 4,
-            "RATELIMIT_ENABLED": False,
-            "LOG_DIR": str(folder / "logs"),
-            "WEBHOOK_ALLOW_PRIVATE": True,  # the receiver is on 127.0.0.1
-        }
-    )
-    server = LiveServer(app).start()
-    yield server
-    server.stop()
+def live_settings():
+    return {"WEBHOOK_ALLOW_PRIVATE": True}  # the receiver is on 127.0.0.1
 
 
 def test_admin_registers_sees_deliveries_sends_again_and_deletes(visitor, live_server):
