@@ -115,6 +115,17 @@ def idempotency_field() -> Markup:
     return Markup('<input type="hidden" name="idempotency_key" value="{}">').format(new_idempotency_key())
 
 
+def approvals_waiting() -> int:
+    """How many requests wait in the approvals inbox (the staff navigation's badge, SPEC 15); none
+    for a staff member who has not enrolled a factor yet, who holds no staff powers until then."""
+    from app.auth import require_actor, services
+
+    actor = require_actor()
+    if actor.factor_missing:
+        return 0
+    return services().approvals.pending_count(actor)
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         money=money,
@@ -134,6 +145,7 @@ def init_app(app) -> None:
         user_status=user_status,
         now_local=now_local,
         landing_for=landing_for,
+        approvals_waiting=approvals_waiting,
     )
 
     @app.context_processor

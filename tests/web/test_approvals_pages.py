@@ -175,3 +175,19 @@ def test_granting_admin_on_the_admin_page_waits_and_a_second_admin_approves_it(w
     approved = web.post(f"/approvals/{approval_id}/approve", htmx=True)
     assert approved.status_code == 200
     assert web.sql("SELECT role FROM users WHERE id = ?", target.id) == [("admin",)]
+
+
+def test_the_staff_navigation_counts_the_requests_waiting(web, client, transfer, requested):
+    badge = 'data-approvals-waiting>1<span class="visually-hidden"> waiting</span>'
+    assert badge in client.get("/teller").get_data(as_text=True)
+    _as_other_staff(web, client, role="admin")
+    assert badge in client.get("/admin").get_data(as_text=True)
+    assert web.post(f"/approvals/{requested[1]}/approve", htmx=True).status_code == 200
+    assert "data-approvals-waiting" not in client.get("/admin").get_data(as_text=True)  # decided: none waits
+
+
+def test_a_customer_has_no_approvals_badge(web, client, transfer, requested):
+    client.delete_cookie("corebank_session")
+    web.customer("Carol Customer")
+    html = client.get("/").get_data(as_text=True)
+    assert "data-approvals-waiting" not in html and 'href="/approvals"' not in html
