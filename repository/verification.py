@@ -216,22 +216,47 @@ class VerificationRepository:
 
     # Dual control (SPEC section 15).
     def unexecuted_approvals(self) -> tuple[list[int], int]:
-        """(ids of approved reversal requests whose result is not a posted reversal of the requested
-        entry, of its amount; approved requests checked). An approval forged behind the application's
-        back, or a result edited, names no such entry."""
+        """(ids of approved requests that were not executed as approved; approved requests checked).
+        A reversal's result must be a posted reversal of the requested entry, of its amount; a role
+        grant's, the user it names, with the audit record of that role change made by the approver
+        under this approval. An approval forged behind the application's back, or a result edited,
+        names no such entry or record."""
         approved = self.conn.execute(
-            "SELECT id, action, details, result FROM approvals WHERE status = 'approved' ORDER BY id"
+            "SELECT id, action, details, result, decided_by FROM approvals WHERE status = 'approved' ORDER BY id"
         ).fetchall()
         bad = []
         for row in approved:
-            if row[1] != "reversal":
-                continue
-            details, result = json.loads(row[2]), json.loads(row[3])
-            entry = self.conn.execute(
-                "SELECT kind, status, amount_cents, reverses_entry_id FROM journal_entries WHERE id = ?",
-                (result.get("id") if isinstance(result.get("id"), int) else None,),
-            ).fetchone()
-            expected = ("reversal", "posted", details.get("amount_cents"), details.get("entry_id"))
-            if entry is None or tuple(entry) != expected:
+            details, result = _json_object(row[2]), _json_object(row[3])
+            executed = {"reversal": self._reversal_executed, "role_grant": self._role_granted}.get(row[1])
+            if executed is None or not executed(row[0], details, result, row[4]):
                 bad.append(row[0])
         return bad, len(approved)
+
+    def _reversal_executed(self, approval_id: int, details: dict, result: dict, decided_by) -> bool:
+        entry = self.conn.execute(
+            "SELECT kind, status, amount_cents, reverses_entry_id FROM journal_entries WHERE id = ?",
+            (result.get("id") if isinstance(result.get("id"), int) else None,),
+        ).fetchone()
+        expected = ("reversal", "posted", details.get("amount_cents"), details.get("entry_id"))
+        return entry is not None and tuple(entry) == expected
+
+    def _role_granted(self, approval_id: int, details: dict, result: dict, decided_by) -> bool:
+        user_id = details.get("user_id")
+        if not isinstance(user_id, int) or result.get("id") != user_id:
+            return False
+        records = self.conn.execute(
+            "SELECT details FROM audit_log WHERE action = 'user.role' AND outcome = 'success'"
+            " AND resource_type = 'user' AND resource_id = ? AND actor_id = ?",
+            (str(user_id), decided_by),
+        ).fetchall()
+        wanted = {"approval_id": approval_id, "role": details.get("to_role")}
+        return any(wanted.items() <= _json_object(record[0]).items() for record in records)
+
+
+def _json_object(text) -> dict:
+    """A stored JSON object, or {} for anything else (text edited behind the application's back)."""
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}

@@ -23,9 +23,9 @@ CHECKS = [
 
 
 @pytest.fixture
-def activity(api, teller):
-    """Deposits, a withdrawal, a transfer, a reversal, a decline, a captured authorisation, a staff hold and
-    a large reversal approved by a second teller."""
+def activity(api, teller, admin):
+    """Deposits, a withdrawal, a transfer, a reversal, a decline, a captured authorisation, a staff hold,
+    a large reversal approved by a second teller and the admin role granted with a second admin's approval."""
     _, headers = api.customer()
     source = api.funded_account(headers, 10_000)
     target = api.account(headers, type="savings")
@@ -52,6 +52,11 @@ def activity(api, teller):
     approval = api.client.post(f"/api/v1/transactions/{cash['id']}/reverse", headers=teller[1]).json  # SPEC 15
     checker = api.staff("teller")[1]
     assert api.client.post(f"/api/v1/approvals/{approval['id']}/approve", headers=checker).status_code == 200
+    promoted, _ = api.staff("teller")
+    grant = api.client.post(f"/api/v1/admin/users/{promoted.id}/role", json={"role": "admin"}, headers=admin[1])
+    assert grant.status_code == 202, grant.json
+    second_admin = api.staff("admin")[1]
+    assert api.client.post(f"/api/v1/approvals/{grant.json['id']}/approve", headers=second_admin).status_code == 200
     return source, target
 
 
@@ -223,6 +228,26 @@ def test_an_approval_forged_behind_the_applications_back_is_caught(app, activity
             "UPDATE approvals SET status = 'approved', decided_by = ?, decided_at = '2026-01-01T00:00:01.000000Z',"
             " result = '{\"id\": 1}' WHERE status = 'pending'",
             (admin[0].id,),
+        ),
+    )
+    assert _failed(app) == {"approvals_executed": "FAIL"}
+
+
+def test_a_role_grant_approval_forged_behind_the_applications_back_is_caught(app, api, activity, admin):
+    """Marked approved with a result naming the user, but no role change was ever made under it."""
+    customer, _ = api.customer()
+    requester, _ = api.staff("admin")
+    _tamper(
+        app,
+        (
+            "INSERT INTO approvals (action, subject, requested_by, details, created_at) VALUES ('role_grant', ?, ?, ?,"
+            " '2026-01-01T00:00:00.000000Z')",
+            (f"user:{customer['id']}", requester.id, f'{{"user_id": {customer["id"]}, "to_role": "admin"}}'),
+        ),
+        (
+            "UPDATE approvals SET status = 'approved', decided_by = ?, decided_at = '2026-01-01T00:00:01.000000Z',"
+            " result = ? WHERE status = 'pending'",
+            (admin[0].id, f'{{"id": {customer["id"]}}}'),
         ),
     )
     assert _failed(app) == {"approvals_executed": "FAIL"}
