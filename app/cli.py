@@ -131,8 +131,8 @@ def register_cli(app) -> None:
 
     @app.cli.command("rotate-card-keys")
     def rotate_card_keys():
-        """Re-encrypt every card's PAN and CVV, and every second factor's secret (SPEC 15: encrypted
-        at rest like the PAN), under the newest key in CARD_KEYS."""
+        """Re-encrypt every card's PAN and CVV, every second factor's secret (SPEC 15: encrypted
+        at rest like the PAN) and every webhook's signing secret, under the newest key in CARD_KEYS."""
         from cryptography.fernet import InvalidToken
 
         from services.cards import UndecryptableCard
@@ -140,10 +140,14 @@ def register_cli(app) -> None:
         try:
             count = _services().cards.rotate_keys(CLI_ACTOR)
             secrets = _services().mfa.rotate_keys(CLI_ACTOR)
+            hooks = _services().webhooks.rotate_keys(CLI_ACTOR)
         except (UndecryptableCard, InvalidToken) as error:
             reason = str(error) or "a stored secret is unreadable under every configured key"
             raise click.ClickException(f"{reason}; keep the old key in CARD_KEYS and run again") from None
-        click.echo(f"re-encrypted {count} card(s) and {secrets} second-factor secret(s) under the newest key")
+        click.echo(
+            f"re-encrypted {count} card(s), {secrets} second-factor secret(s) and {hooks} webhook signing"
+            " secret(s) under the newest key"
+        )
 
     @app.cli.command("expire-holds")
     def expire_holds():

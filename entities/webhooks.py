@@ -25,10 +25,13 @@ class Webhook:
     events: list[str]
     description: str | None
     created_at: str
-    secret: str = field(default="", repr=False)
+    secret: str = field(default="", repr=False)  # the secret itself: only in the answer to its registration
     created_by: int | None = None
     after_seq: int = 0  # events up to this id have been queued for it
     deleted_at: str | None = None
+    # As stored: a Fernet token under CARD_KEYS (a hook registered before secrets were encrypted holds
+    # the secret itself, "whsec_…", until ``flask rotate-card-keys`` encrypts it).
+    secret_enc: str = field(default="", repr=False)
 
     def wants(self, event_type: str) -> bool:
         return ANY_TYPE in self.events or event_type in self.events

@@ -20,7 +20,7 @@ def _webhook(row) -> Webhook | None:
         url=row["url"],
         events=json.loads(row["events"]),
         description=row["description"],
-        secret=row["secret"],
+        secret_enc=row["secret"],
         created_at=row["created_at"],
         created_by=row["created_by"],
         after_seq=row["after_seq"],
@@ -39,7 +39,7 @@ class WebhookRepository:
         row = self.conn.execute(
             "INSERT INTO webhooks (url, events, description, secret, created_at, created_by, after_seq)"
             " VALUES (?, ?, ?, ?, ?, ?, (SELECT COALESCE(MAX(seq), 0) FROM events)) RETURNING id, after_seq",
-            (hook.url, json.dumps(hook.events), hook.description, hook.secret, hook.created_at, hook.created_by),
+            (hook.url, json.dumps(hook.events), hook.description, hook.secret_enc, hook.created_at, hook.created_by),
         ).fetchone()
         hook.id, hook.after_seq = row[0], row[1]
         return hook
@@ -58,6 +58,16 @@ class WebhookRepository:
             "UPDATE webhooks SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", (at, hook_id)
         )
         return done.rowcount == 1
+
+    def secrets_after(self, after_id: int, limit: int) -> list[tuple[int, str]]:
+        """(id, stored secret) of every hook, deleted ones included, in id order (key rotation)."""
+        rows = self.conn.execute(
+            "SELECT id, secret FROM webhooks WHERE id > ? ORDER BY id LIMIT ?", (after_id, limit)
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def save_secret(self, hook_id: int, secret_enc: str) -> None:
+        self.conn.execute("UPDATE webhooks SET secret = ? WHERE id = ?", (secret_enc, hook_id))
 
     def advance(self, hook_id: int, after_seq: int) -> None:
         self.conn.execute(

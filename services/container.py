@@ -47,7 +47,7 @@ class Services:
         self.events = EventService(self.uow)
         self.account_events = AccountEventService(self.uow)
         self.webhooks = WebhookService(self.uow, settings)
-        self.dispatcher = Dispatcher(self.uow, settings)
+        self.dispatcher = Dispatcher(self.uow, settings, secrets=self.webhooks.secrets)
         self._worker: DeliveryWorker | None = None
 
     def start_delivery_worker(self) -> DeliveryWorker:

@@ -17,12 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
+from cryptography.fernet import InvalidToken
 
 from entities import clock
 from entities.clock import iso, now_iso
 from entities.webhooks import Delivery, Job, retry_delay_seconds, sign
 from repository.worker_lock import WorkerLock
 from services.webhook_targets import RefusedTarget, check_target
+from services.webhooks import WebhookSecrets
 
 TIMEOUT_S = 5.0
 PARALLEL = 8
@@ -35,9 +37,12 @@ log = logging.getLogger("corebank.webhooks")
 
 
 class Dispatcher:
-    def __init__(self, uow_factory, settings, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self, uow_factory, settings, transport: httpx.BaseTransport | None = None, secrets: WebhookSecrets | None = None
+    ):
         self.uow = uow_factory
         self.settings = settings
+        self.secrets = secrets or WebhookSecrets(settings)
         # No redirects (a 3xx is a failed attempt, never a hop to an unchecked address), no proxy
         # from the environment (it would connect by name, past the address check).
         self.client = httpx.Client(
@@ -103,11 +108,16 @@ class Dispatcher:
 
     def _post(self, hook, message_id: str, body: bytes) -> tuple[int | None, str | None]:
         timestamp = int(time.time())
+        try:
+            secret = self.secrets.revealed(hook)
+        except InvalidToken:  # its key was dropped from CARD_KEYS too early: nothing is sent unsigned
+            log.error("webhook %s: its signing secret is unreadable under every key in CARD_KEYS", hook.id)
+            return None, "not sent: the signing secret is unreadable under the configured keys"
         headers = {
             "content-type": "application/json",
             "webhook-id": message_id,
             "webhook-timestamp": str(timestamp),
-            "webhook-signature": sign(hook.secret, message_id, timestamp, body),
+            "webhook-signature": sign(secret, message_id, timestamp, body),
         }
         try:
             target = check_target(

@@ -8,18 +8,49 @@ from entities.clock import now_iso
 from entities.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
 from entities.text import clean_text
 from entities.users import Actor
-from entities.webhooks import Job, Webhook, check_event_types, new_secret
+from entities.webhooks import SECRET_PREFIX, Job, Webhook, check_event_types, new_secret
 from services.audit import deny, reason_details, record
+from services.cards import CardCipher
 from services.webhook_targets import RefusedTarget, check_target
 
 MAX_DESCRIPTION = 200
 MAX_DELIVERIES_PAGE = 200
+ROTATION_BATCH = 500
+
+
+class WebhookSecrets:
+    """Signing secrets at rest: encrypted under CARD_KEYS (MultiFernet, like PANs and second factors),
+    so a copy of the database alone cannot sign a delivery a receiver would believe."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._cipher: CardCipher | None = None
+
+    @property
+    def cipher(self) -> CardCipher:
+        if self._cipher is None:  # built on first use, as the card service's
+            self._cipher = CardCipher(self.settings.card_keys)
+        return self._cipher
+
+    def stored(self, secret: str) -> str:
+        return self.cipher.encrypt(secret)
+
+    def revealed(self, hook: Webhook) -> str:
+        """The secret that signs ``hook``'s deliveries (cryptography's InvalidToken if no key reads it)."""
+        if hook.secret_enc.startswith(SECRET_PREFIX):  # registered before encryption, not rotated yet
+            return hook.secret_enc
+        return self.cipher.decrypt(hook.secret_enc)
+
+    def rotated(self, stored: str) -> str:
+        """Under the newest key; a secret kept before encryption is encrypted now."""
+        return self.cipher.encrypt(stored) if stored.startswith(SECRET_PREFIX) else self.cipher.rotate(stored)
 
 
 class WebhookService:
-    def __init__(self, uow_factory, settings):
+    def __init__(self, uow_factory, settings, secrets: WebhookSecrets | None = None):
         self.uow = uow_factory
         self.settings = settings
+        self.secrets = secrets or WebhookSecrets(settings)
 
     def register(self, actor: Actor, url, events, description=None) -> Webhook:
         """Admin: subscribe ``url`` to ``events`` (types, or ["*"]) from now on. The URL must be a
@@ -30,6 +61,7 @@ class WebhookService:
         found.check(check_event_types, events)
         description = found.check(clean_text, description, "description", MAX_DESCRIPTION, required=False)
         found.raise_any()
+        secret = new_secret()
         with self.uow() as uow:
             hook = Webhook(
                 id=None,
@@ -37,13 +69,31 @@ class WebhookService:
                 events=list(events),
                 description=description,
                 created_at=now_iso(),
-                secret=new_secret(),
+                secret=secret,
                 created_by=actor.user_id,
+                secret_enc=self.secrets.stored(secret),
             )
             uow.webhooks.add(hook)
             record(uow, actor, "webhook.create", "success", "webhook", hook.id, url=url, events=hook.events)
             uow.commit()
         return hook
+
+    def rotate_keys(self, actor: Actor, batch: int = ROTATION_BATCH) -> int:
+        """Re-encrypt every hook's signing secret under the newest key in CARD_KEYS (``flask
+        rotate-card-keys``), encrypting any kept from before secrets were encrypted; the number of hooks."""
+        count, after = 0, 0
+        while True:
+            with self.uow() as uow:
+                rows = uow.webhooks.secrets_after(after, batch)
+                for hook_id, stored in rows:
+                    uow.webhooks.save_secret(hook_id, self.secrets.rotated(stored))
+                if rows:
+                    record(uow, actor, "webhook.rotate_keys", "success", "webhook", None, count=len(rows))
+                uow.commit()
+            if not rows:
+                return count
+            count += len(rows)
+            after = rows[-1][0]
 
     def _target(self, url) -> None:
         try:

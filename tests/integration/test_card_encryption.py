@@ -122,7 +122,7 @@ def test_key_rotation_leaves_every_card_readable_under_the_new_key_only(card_con
     result = rotating.test_cli_runner().invoke(args=["rotate-card-keys"])
     assert (result.exit_code, result.output) == (
         0,
-        "re-encrypted 3 card(s) and 0 second-factor secret(s) under the newest key\n",
+        "re-encrypted 3 card(s), 0 second-factor secret(s) and 0 webhook signing secret(s) under the newest key\n",
     )
 
     after = _stored_tokens(path)
@@ -178,7 +178,7 @@ def test_key_rotation_re_encrypts_second_factor_secrets_too(card_config, totp):
     result = rotating.test_cli_runner().invoke(args=["rotate-card-keys"])
     assert (result.exit_code, result.output) == (
         0,
-        "re-encrypted 0 card(s) and 1 second-factor secret(s) under the newest key\n",
+        "re-encrypted 0 card(s), 1 second-factor secret(s) and 0 webhook signing secret(s) under the newest key\n",
     )
 
     conn = sqlite3.connect(path)
