@@ -88,19 +88,20 @@ class LedgerService:
             if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
             source = load_visible(uow, actor, from_account_id, "transfer")
-            target = uow.accounts.by_number(to_number) if isinstance(to_number, str) else None
-            if target is None or target.is_system:
-                raise ValidationFailed(errors=[{"field": "to_account_number", "message": "no such account"}])
-            if target.id == source.id:
-                raise SameAccount()
-            if target.currency != source.currency:
-                raise CurrencyMismatch()
-            if not source.is_owned_by(actor.user_id):  # on a customer's behalf: never into one's own account
-                refuse_own(uow, actor, [target], "transfer", "account", source.id)
+            target = _transfer_target(uow, actor, source, to_number)
             movement = Movement(
                 EntryKind.TRANSFER, source, target, amount_cents, source, actor.user_id, memo, pin, otp=otp
             )
             return self._move(uow, actor, idem, movement)
+
+    def check_transfer(self, actor: Actor, from_account_id: int, to_number: str) -> None:
+        """For a review step, before the PIN is asked for: the refusals ``transfer`` makes before it
+        checks the PIN (the source unseen, no such recipient, the same account, another currency,
+        staff moving a customer's money into their own account: 403 own_account, audited), raised
+        now. Nothing moves; ``transfer`` makes every check again."""
+        with self.uow(write=False) as uow:
+            source = load_visible(uow, actor, from_account_id, "transfer")
+            _transfer_target(uow, actor, source, to_number)
 
     def card_purchase(self, actor: Actor, card_id: int, amount_cents: int, merchant: str, pin: str, idem=None):
         """Pay ``merchant`` with the card and the account's PIN: a journal entry against card-settlement.
@@ -361,6 +362,22 @@ class LedgerService:
 def today() -> str:
     """The UTC calendar day limits count in (SPEC section 14)."""
     return clock.utcnow().date().isoformat()
+
+
+def _transfer_target(uow, actor: Actor, source: Account, to_number) -> Account:
+    """The customer account a transfer from ``source`` goes to, or the refusal it earns before
+    any PIN is checked. On a customer's behalf (a source the actor does not own) staff never move the
+    money into an account of their own (SPEC section 1)."""
+    target = uow.accounts.by_number(to_number) if isinstance(to_number, str) else None
+    if target is None or target.is_system:
+        raise ValidationFailed(errors=[{"field": "to_account_number", "message": "no such account"}])
+    if target.id == source.id:
+        raise SameAccount()
+    if target.currency != source.currency:
+        raise CurrencyMismatch()
+    if not source.is_owned_by(actor.user_id):
+        refuse_own(uow, actor, [target], "transfer", "account", source.id)
+    return target
 
 
 def expire_due(uow, actor: Actor, account: Account) -> None:

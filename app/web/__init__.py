@@ -12,6 +12,7 @@ AREAS = (
     "accounts",
     "account_actions",
     "transfers",
+    "teller_transfers",
     "settings",
     "teller",
     "admin",

@@ -91,6 +91,15 @@ def account_choices(accounts) -> list[tuple[int, str]]:
     ]
 
 
+def sending_choices(accounts) -> list[tuple[int, str]]:
+    """<option>s for the account money leaves: "Checking ···4821 · $1,234.50 available" (less holds,
+    the figure the transfer form checks the amount against)."""
+    return [
+        (a.id, f"{humanize(a.type)} ···{a.number[-4:]} · {format_cents(a.available_cents, a.currency)} available")
+        for a in accounts
+    ]
+
+
 def own_targets(accounts) -> list[tuple[str, str]]:
     """<option>s for "to one of your accounts": by number, "Savings ···1234"."""
     return [(a.number, f"{humanize(a.type)} ···{a.number[-4:]}") for a in accounts]
@@ -141,6 +150,7 @@ def init_app(app) -> None:
         csrf_field=csrf_field,
         idempotency_field=idempotency_field,
         account_choices=account_choices,
+        sending_choices=sending_choices,
         own_targets=own_targets,
         user_status=user_status,
         now_local=now_local,

@@ -6,22 +6,25 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import lookup_limit, money_limit
-from app.web.forms import form_failed, form_int, form_state, free_text, optional, parse_amount
+from app.web.forms import form_failed, form_int, form_state
 from app.web.htmx import done, fragment, render
-from app.web.idempotent_forms import idempotent_form, settled
-from app.web.messages import available_cents
-from app.web.step_up import step_up_needed
+from app.web.transfer_form import (
+    CONFIRM,
+    DONE,
+    FORM,
+    TransferFlow,
+    balance_after,
+    read_details,
+    send,
+    shown_again,
+)
 from entities.accounts import luhn_valid
-from entities.errors import DomainError, FieldErrors, NotFound, ValidationFailed
+from entities.errors import DomainError, NotFound
 from entities.money import format_cents
-from entities.text import clean_text
-from services.ledger import MAX_MEMO
 
 bp = Blueprint("transfers", __name__)
 
 PAGE = "pages/transfers/new.html"
-FORM = "partials/transfers/_form.html"
-CONFIRM = "partials/transfers/_confirm.html"
 
 
 def _accounts():
@@ -29,10 +32,22 @@ def _accounts():
     return [a for a in services().accounts.list(require_actor()) if a.status == "active"]
 
 
+def _flow() -> TransferFlow:
+    return TransferFlow(
+        review_url=url_for("transfers.review"),
+        edit_url=url_for("transfers.edit"),
+        confirm_url=url_for("transfers.confirm"),
+        new_url=url_for("transfers.new"),
+        no_accounts="You need an active account to send money.",
+        no_accounts_link=("Open one on the dashboard.", url_for("dashboard.index")),
+    )
+
+
 def _render(step: str, forms=None, status: int = 200, **context):
     """The page shows one step; HTMX swaps just that step."""
     form = (forms or {}).get("transfer") or {"values": {"from_account_id": request.args.get("from_account_id", "")}}
     context.setdefault("accounts", _accounts())
+    context.setdefault("flow", _flow())
     return render(PAGE, step, status, step=step, form=form, **context)
 
 
@@ -73,67 +88,14 @@ def _number_hint(number: str) -> str | None:
     return None
 
 
-def _confirmation(accounts) -> dict:
-    """Step one's input, parsed: the source account, the recipient (number and masked name), the
-    amount and the memo. Every bad field is reported at once."""
-    problems = FieldErrors()
-    source_id = problems.check(form_int, "from_account_id")
-    source = next((a for a in accounts if a.id == source_id), None)
-    if source_id is not None and source is None:
-        problems.errors.append({"field": "from_account_id", "message": "choose one of your accounts"})
-    amount_cents = problems.check(parse_amount)
-    memo = problems.check(clean_text, free_text("memo"), "memo", MAX_MEMO, required=False)
-    number = target_number()
-    recipient = problems.check(_recipient, number)
-    if source is not None:
-        problems.errors.extend(_refusals_before_the_pin(source, accounts, number, amount_cents))
-    problems.raise_any()
-    return {
-        "source": source,
-        "recipient": recipient,
-        "amount_cents": amount_cents,
-        "memo": memo,
-        "step_up": step_up_needed(amount_cents),  # SPEC 15: the code field only when it will be asked for
-    }
-
-
-def target_number() -> str:
-    """The recipient's number: one of the caller's own accounts picked from the list, or as typed."""
-    return (request.form.get("to_own_account") or request.form.get("to_account_number", "")).strip()
-
-
-def _refusals_before_the_pin(source, accounts, number: str, amount_cents) -> list[dict]:
-    """Fail early (SPEC 10): the same account, another currency among one's own accounts, or more
-    than is available are refused on the first step, before the PIN is asked for."""
-    refusals = []
-    own_target = next((a for a in accounts if a.number == number), None)
-    if number == source.number:
-        refusals.append({"field": "to_account_number", "message": "this is the account you are sending from"})
-    elif own_target is not None and own_target.currency != source.currency:
-        refusals.append({"field": "to_account_number", "message": f"that account holds {own_target.currency}"})
-    if amount_cents is not None and amount_cents > available_cents(source):
-        available = format_cents(available_cents(source), source.currency)
-        refusals.append({"field": "amount", "message": f"more than the {available} available in this account"})
-    return refusals
-
-
-def _recipient(number: str) -> dict:
-    try:
-        return services().accounts.lookup(require_actor(), number)
-    except NotFound:
-        raise ValidationFailed(
-            errors=[{"field": "to_account_number", "message": "no open account has this number"}]
-        ) from None
-
-
 @bp.post("/transfers/review")
 @lookup_limit  # the review shows the recipient's masked name: it is a lookup too
 def review():
     accounts = _accounts()
     try:
-        confirmation = _confirmation(accounts)
+        confirmation = read_details(accounts, _flow())
     except DomainError as error:
-        return form_failed(error, "transfer", FORM, lambda **kw: _render(FORM, **kw), accounts=accounts)
+        return form_failed(error, "transfer", FORM, lambda **kw: _render(FORM, **kw), accounts=accounts, flow=_flow())
     return _render(CONFIRM, forms={"transfer": form_state()}, accounts=accounts, **confirmation)
 
 
@@ -146,35 +108,15 @@ def edit():
 @bp.post("/transfers")
 @money_limit
 def confirm():
-    actor = require_actor()
+    require_actor()
     form = request.form
+    holder, number = form.get("holder", ""), form.get("to_account_number", "").strip()
     try:
         source_id = form_int("from_account_id")
-        entry = settled(
-            services().ledger.transfer(
-                actor,
-                source_id,
-                form.get("to_account_number", "").strip(),
-                parse_amount(),
-                form.get("pin", ""),
-                free_text("memo"),
-                idempotent_form(),
-                otp=optional("otp"),
-            )
-        )
+        entry = send(source_id)
     except DomainError as error:
-        accounts = _accounts()
-        amount_cents = _amount_or_none()
-        shown = {
-            "source": next((a for a in accounts if str(a.id) == form.get("from_account_id")), None),
-            "recipient": {"number": form.get("to_account_number", ""), "holder": form.get("holder", "")},
-            "amount_cents": amount_cents,
-            "memo": free_text("memo"),
-            "accounts": accounts,
-            "step_up": error.code in ("mfa_required", "invalid_code") or step_up_needed(amount_cents),
-        }
+        shown = {**shown_again(_accounts(), error, holder), "flow": _flow()}
         return form_failed(error, "transfer", CONFIRM, lambda **kw: _render(CONFIRM, **kw, **shown), **shown)
-    holder, number = form.get("holder", ""), form.get("to_account_number", "").strip()
     if entry is None:
         message = "That transfer was already submitted; nothing was moved twice."
     else:
@@ -183,16 +125,10 @@ def confirm():
         message,
         url_for("accounts.detail", account_id=source_id),
         events=["balance-changed"],
-        partial="partials/transfers/_done.html",
+        partial=DONE,
         entry=entry,
         holder=holder,
         source_id=source_id,
-        balance=entry and next(p.balance_after_cents for p in entry.postings if p.account_id == source_id),
+        balance=balance_after(entry, source_id),
+        flow=_flow(),
     )
-
-
-def _amount_or_none():
-    try:
-        return parse_amount()
-    except DomainError:
-        return None

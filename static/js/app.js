@@ -74,6 +74,34 @@
     }
   });
 
+  // A field's error answers what was sent. Once the person changes the field it no longer does (next
+  // to a recipient the lookup has just found, a refusal of the number typed before would contradict
+  // it), so it goes; the server checks the field again on the next submit.
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!field || !field.getAttribute || field.getAttribute("aria-invalid") !== "true") {
+      return;
+    }
+    var errorId = field.id + "-error";
+    var error = field.id ? document.getElementById(errorId) : null;
+    if (error && error.parentNode) {
+      error.parentNode.removeChild(error);
+    }
+    var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== errorId;
+    });
+    if (described.length) {
+      field.setAttribute("aria-describedby", described.join(" "));
+    } else {
+      field.removeAttribute("aria-describedby");
+    }
+    field.removeAttribute("aria-invalid");
+    var wrapper = field.closest(".field");
+    if (wrapper) {
+      wrapper.classList.remove("has-error");
+    }
+  });
+
   // A new profile starts in the browser's time zone (registration form, hidden field).
   function fillBrowserTimezone(scope) {
     var zone = "";

@@ -1,4 +1,5 @@
-"""A teller finds a customer, opens an account for them, takes and pays out cash, freezes and unlocks."""
+"""A teller finds a customer, opens an account for them, takes and pays out cash, freezes and unlocks;
+and transfers on a customer's behalf, refused early into the teller's own account, with the customer's PIN."""
 
 from __future__ import annotations
 
@@ -80,7 +81,7 @@ def test_teller_journey(visitor, live_server):
     assert me.same_document()
 
     # Reverse the $50.00 payout from the account's history: balance and history refresh in place
-    page.locator("#customer-panel").get_by_role("link", name=checking.number).click()
+    page.locator("#customer-panel").get_by_role("link", name=checking.number, exact=True).click()
     expect(page.get_by_role("link", name="Back to the customer")).to_be_visible()
     me.mark_document()
     expect(page.locator("#history-rows tr").first).to_contain_text("Cash withdrawal")
@@ -102,3 +103,88 @@ def test_teller_journey(visitor, live_server):
     me.shoot("forbidden")
 
     assert me.watch.unexpected(allow=[r"status of 403"]) == []  # the refused /admin above
+
+
+def _overlap(one: dict, other: dict) -> float:
+    """How many pixels two boxes share vertically (zero or less: none)."""
+    return min(one["y"] + one["height"], other["y"] + other["height"]) - max(one["y"], other["y"])
+
+
+def test_teller_transfers_on_a_customers_behalf(visitor, live_server):
+    dana = live_server.user("Dana Scully")
+    checking = live_server.account(dana, 10_000)
+    savings = live_server.account(dana, type="savings")
+    bob = live_server.account(live_server.user("Bob Barker"))
+    teller = live_server.user("Terry Teller", role="teller")
+    own = live_server.account(teller)
+    me = visitor("teller-transfer")
+    page = me.page
+    me.login(teller.email)
+
+    # From the customer's page: "Transfer" on the account the money leaves
+    me.goto(f"/teller/customers/{dana.id}")
+    me.shoot("customer")
+    page.get_by_role("link", name=f"Transfer from account {checking.number}").click()
+    expect(page.get_by_role("heading", name="Transfer for Dana Scully")).to_be_visible()
+    expect(page.get_by_label("From Dana Scully's account")).to_have_value(str(checking.id))
+    me.mark_document()
+
+    # Into the teller's own account: refused on the first step, before any PIN is asked for
+    page.get_by_label("To account number").fill(own.number)
+    page.get_by_label("Amount").fill("10.00")
+    page.get_by_role("button", name="Review transfer").click()
+    expect(page.locator("#transfer-to_account_number-error")).to_contain_text("staff never move a customer's money")
+    expect(page.get_by_label("Customer's PIN")).to_have_count(0)
+    me.shoot("own-account-refused")
+
+    # To another customer: the lookup names the holder, the review names both sides in words
+    page.get_by_label("To account number").fill("")
+    page.get_by_label("To account number").press_sequentially(bob.number, delay=20)
+    expect(page.locator("#recipient")).to_contain_text("Account holder: Bob B.")
+    expect(page.locator("#transfer-to_account_number-error")).to_have_count(0)  # it answered the number before
+    page.get_by_label("Amount").fill("25.00")
+    page.get_by_label("Memo (optional)").fill("Rent share")
+    me.shoot("details")
+    page.get_by_role("button", name="Review transfer").click()
+    expect(page.get_by_role("heading", name="Check and confirm")).to_be_visible()
+    step = page.locator("#transfer-step")
+    expect(step).to_contain_text(f"From Dana S.'s Checking ···{checking.number[-4:]} to Bob B. (···{bob.number[-4:]})")
+    expect(step).to_contain_text("The customer types the PIN of the sending account here themselves")
+    found = me.axe_both_sizes("teller transfer confirm")
+    assert found == [], "\n".join(found)
+    me.shoot("confirm")
+
+    # A wrong PIN keeps the confirmation and says how many tries are left; then the right one
+    page.get_by_label("Customer's PIN").fill("0000")
+    page.get_by_role("button", name="Confirm transfer").click()
+    expect(page.locator("#confirm-pin-error")).to_contain_text("Wrong PIN: 2 attempts left")
+    me.shoot("wrong-pin")
+    page.get_by_label("Customer's PIN").fill("1234")
+    page.get_by_role("button", name="Confirm transfer").click()
+    expect(page.get_by_role("heading", name="Transfer sent")).to_be_visible()
+    expect(page.locator(".receipt .balance")).to_have_text("$75.00")
+    toast = page.locator("#toasts .toast").last
+    expect(toast).to_contain_text(f"Sent $25.00 from Dana S.'s Checking ···{checking.number[-4:]} to Bob B.")
+    for size in ({"width": 390, "height": 844}, {"width": 1280, "height": 800}):  # ends where shoot() starts
+        page.set_viewport_size(size)
+        covered = _overlap(toast.bounding_box(), step.bounding_box())
+        assert covered <= 0, f"the toast covers {covered:.0f} px of the receipt at {size['width']} px"
+    me.shoot("done")
+
+    # Between her own accounts: the target is picked from a list
+    page.get_by_role("link", name="New transfer").click()
+    page.get_by_label("To another of their accounts").select_option(savings.number)
+    page.get_by_label("Amount").fill("10.00")
+    page.get_by_role("button", name="Review transfer").click()
+    expect(step).to_contain_text(f"to their Savings ···{savings.number[-4:]}")
+    page.get_by_label("Customer's PIN").fill("1234")
+    page.get_by_role("button", name="Confirm transfer").click()
+    expect(page.locator("#toasts")).to_contain_text(f"to their Savings ···{savings.number[-4:]}.")
+    me.shoot("between-accounts-done")
+
+    # Back on her page, the balances show both transfers
+    step.get_by_role("link", name="Back to Dana Scully").click()
+    panel = page.locator("#customer-panel")
+    expect(panel).to_contain_text("$65.00")
+    expect(panel).to_contain_text("$10.00")
+    assert me.watch.unexpected(allow=[r"status of 403"]) == []  # the refused own account and the wrong PIN

@@ -106,3 +106,20 @@ def test_the_configured_limit_reaches_the_service_and_is_the_one_applied(app_con
     with pytest.raises(UnlockLimit):
         configured.accounts.unlock(teller, account.id)
     assert configured.accounts.unlock(admin, account.id).pin_locked is False
+
+
+def test_a_transfer_on_a_customers_behalf_into_the_tellers_own_account_is_refused_before_the_pin(services, bank):
+    """The review step's question (check_transfer) and the transfer itself give the same answer, even
+    with the right PIN: 403 own_account, audited, nothing moved. Into another customer's account is fine."""
+    teller, customer, other = bank.actor(Role.TELLER), bank.actor(), bank.actor()
+    source, own, theirs = bank.account(customer, 1_000), bank.account(teller), bank.account(other)
+    for call in (
+        lambda: services.ledger.check_transfer(teller, source.id, own.number),
+        lambda: services.ledger.transfer(teller, source.id, own.number, 500, PIN),
+    ):
+        with pytest.raises(OwnAccount):
+            call()
+    denied = bank.audit(actor_id=teller.user_id, action="transfer", outcome="denied")
+    assert [(d.resource_id, d.details) for d in denied] == [(str(source.id), {"reason": "own_account"})] * 2
+    assert services.ledger.check_transfer(teller, source.id, theirs.number) is None
+    assert (bank.balance(customer, source.id), bank.balance(teller, own.id)) == (1_000, 0)
