@@ -120,7 +120,6 @@ def review(user_id: int):
     desk = _desk(user_id)
     try:
         details = read_details(desk["accounts"], desk["flow"])
-        services().ledger.check_transfer(require_actor(), details["source"].id, details["recipient"]["number"])
     except DomainError as error:
         return _failed(error, FORM, desk)
     recipient = details["recipient"]

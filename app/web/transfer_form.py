@@ -52,7 +52,8 @@ def target_number() -> str:
 
 def read_details(accounts, flow: TransferFlow) -> dict:
     """Step one's input, parsed: the source account (one of ``accounts``), the recipient (number
-    and masked name), the amount and the memo. Every bad field is reported at once."""
+    and masked name), the amount and the memo. Every bad field is reported at once, then what the
+    service would refuse before the PIN."""
     problems = FieldErrors()
     source_id = problems.check(form_int, "from_account_id")
     source = next((a for a in accounts if a.id == source_id), None)
@@ -65,6 +66,9 @@ def read_details(accounts, flow: TransferFlow) -> dict:
     if source is not None:
         problems.errors.extend(refusals_before_the_pin(source, accounts, number, amount_cents))
     problems.raise_any()
+    # The service's own refusals before the PIN, for any recipient (another customer's account in
+    # another currency; staff sending a customer's money into their own account): raised now.
+    services().ledger.check_transfer(require_actor(), source.id, recipient["number"])
     return {
         "source": source,
         "recipient": recipient,

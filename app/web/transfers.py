@@ -117,10 +117,14 @@ def confirm():
     except DomainError as error:
         shown = {**shown_again(_accounts(), error, holder), "flow": _flow()}
         return form_failed(error, "transfer", CONFIRM, lambda **kw: _render(CONFIRM, **kw, **shown), **shown)
+    own = next((a for a in _accounts() if a.number == number), None)
     if entry is None:
         message = "That transfer was already submitted; nothing was moved twice."
+    elif own is not None:  # between one's own accounts: name the account, not oneself
+        amount = format_cents(entry.amount_cents, entry.currency)
+        message = f"Moved {amount} to your {own.type.capitalize()} ···{own.number[-4:]}."
     else:
-        message = f"Sent {format_cents(entry.amount_cents, entry.currency)} to {holder} ({number})."
+        message = f"Sent {format_cents(entry.amount_cents, entry.currency)} to {holder} (···{number[-4:]})."
     return done(
         message,
         url_for("accounts.detail", account_id=source_id),

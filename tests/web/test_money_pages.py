@@ -137,7 +137,7 @@ def test_confirming_with_the_pin_moves_the_money(web, alice, bob_account):
     assert response.status_code == 200
     assert "Transfer sent" in response.get_data(as_text=True)
     trigger = json.loads(response.headers["HX-Trigger"])
-    assert trigger["toast"]["message"] == f"Sent $25.00 to Bob D. ({bob_account.number})."
+    assert trigger["toast"]["message"] == f"Sent $25.00 to Bob D. (···{bob_account.number[-4:]})."
     assert trigger["balance-changed"] is True
     assert web.sql(
         "SELECT balance_cents FROM accounts WHERE id IN (?, ?) ORDER BY id", alice["account"].id, bob_account.id
@@ -177,7 +177,7 @@ def test_transfer_works_without_javascript(web, client, alice, bob_account):
     assert response.status_code == 303
     assert response.headers["Location"] == f"/accounts/{alice['account'].id}"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Sent $10.00 to Bob D. ({bob_account.number})." in page
+    assert f"Sent $10.00 to Bob D. (···{bob_account.number[-4:]})." in page
 
 
 def test_edit_goes_back_to_the_filled_in_form(web, alice, bob_account):

@@ -1,8 +1,11 @@
-"""SPEC section 10, "Failing early": a transfer to the same account, into one's own account of another
-currency, or over the available balance is refused on the first step, before the PIN; transfers
-between one's own accounts pick the target from a list; "Edit details" keeps the recipient."""
+"""SPEC section 10, "Failing early": a transfer to the same account, into an account (one's own or
+another customer's) of another currency, or over the available balance is refused on the first step,
+before the PIN; transfers between one's own accounts pick the target from a list and say so; "Edit
+details" keeps the recipient."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -26,6 +29,18 @@ def test_a_transfer_to_the_same_account_is_refused_before_the_pin(web, alice):
     body = response.get_data(as_text=True)
     assert "this is the account you are sending from" in body
     assert 'name="pin"' not in body and "Who gets the money?" in body
+
+
+def test_another_customers_account_in_another_currency_is_refused_before_the_pin(web, alice):
+    bob = web.user("Bob Builder")
+    euros = web.services.accounts.open(web.actor(bob), "checking", "1234", currency="EUR")
+    before = web.snapshot()
+    response = review(web, alice["checking"], to_account_number=euros.number)
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert "The two accounts hold different currencies." in body
+    assert 'name="pin"' not in body and "Who gets the money?" in body
+    assert web.snapshot() == before  # nothing moved, nothing recorded
 
 
 def test_more_than_is_available_is_refused_before_the_pin_and_says_how_much_is(web, alice):
@@ -70,3 +85,11 @@ def test_edit_details_keeps_the_recipient_confirmed(web, alice):
     body = web.post("/transfers/edit", data, htmx=True).get_data(as_text=True)
     assert "Account holder: Alice C." in body
     assert f'value="{alice["savings"].number}"' in body
+
+
+def test_a_transfer_between_ones_own_accounts_names_the_account_not_oneself(web, alice):
+    response = web.confirm_transfer(alice["checking"], alice["savings"])
+    assert response.status_code == 200
+    toast = json.loads(response.headers["HX-Trigger"])["toast"]["message"]
+    assert toast == f"Moved $25.00 to your Savings ···{alice['savings'].number[-4:]}."
+    assert web.sql("SELECT balance_cents FROM accounts WHERE id = ?", alice["savings"].id) == [(2_500,)]
