@@ -40,7 +40,7 @@ def test_replace_and_cancel_are_confirmation_steps_with_an_optional_reason(clien
     card_id = alice["card"].id
     assert html.count(f'<details class="confirm" name="card-action-{card_id}">') == 2  # one open at a time
     assert "Replace card…" in html and "Cancel card…" in html and "Keep this card" in html
-    assert f'<label for="replace-{card_id}-reason">Reason (optional)</label>' in html
+    assert f'<label for="replace-{card_id}-reason">Reason for replacing (optional)</label>' in html
     reason_inputs = re.findall(r'<input id="(?:replace|cancel)-\d+-reason"[^>]*>', html)
     assert len(reason_inputs) == 2 and not any(" required" in tag for tag in reason_inputs)
 
