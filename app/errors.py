@@ -37,6 +37,7 @@ STATUS_BY_CODE = {
     "email_taken": 409,
     "account_unavailable": 409,
     "card_frozen": 409,
+    "card_cancelled": 409,
     "card_exists": 409,
     "balance_not_zero": 409,
     "already_reversed": 409,

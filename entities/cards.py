@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from entities.accounts import random_luhn_number
+from entities.errors import CardCancelled, CardFrozen, DomainError
 from entities.text import clean_text
 
 PAN_LENGTH = 16
@@ -24,8 +25,8 @@ MASK = "•••• •••• ••••"
 class CardStatus(enum.StrEnum):
     ACTIVE = "active"
     FROZEN = "frozen"
-    # Reserved for replacement of a lost card: a cancelled card no longer counts as
-    # the account's one card (see the partial unique index in 0002_cards.sql).
+    # Final (cancel, or the old card of a replace): a cancelled card no longer counts as the
+    # account's one card (see the partial unique index in 0002_cards.sql) and is never used again.
     CANCELLED = "cancelled"
 
 
@@ -49,6 +50,19 @@ class Card:
     @property
     def is_frozen(self) -> bool:
         return self.status == CardStatus.FROZEN
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == CardStatus.CANCELLED
+
+    def payment_refusal(self) -> DomainError | None:
+        """Why the card itself refuses a purchase or an authorisation, or None: the card is refused
+        before the holder (its PIN) is asked."""
+        if self.is_cancelled:
+            return CardCancelled("Card is cancelled: payments with it are declined")
+        if self.is_frozen:
+            return CardFrozen()
+        return None
 
 
 @dataclass

@@ -39,6 +39,8 @@ EmailTaken = _error("EmailTaken", "email_taken", "Email already registered")
 InsufficientFunds = _error("InsufficientFunds", "insufficient_funds", "Insufficient funds")
 AccountUnavailable = _error("AccountUnavailable", "account_unavailable", "Account unavailable")
 CardFrozen = _error("CardFrozen", "card_frozen", "Card is frozen")
+# A cancelled card is final: no payment, no freeze or unfreeze, no second cancel or replace.
+CardCancelled = _error("CardCancelled", "card_cancelled", "Card is cancelled")
 CardExists = _error("CardExists", "card_exists", "Account already has an active card")
 SameAccount = _error("SameAccount", "same_account", "Cannot transfer to the same account")
 CurrencyMismatch = _error("CurrencyMismatch", "currency_mismatch", "Currencies differ")

@@ -24,6 +24,7 @@ EVENT_TYPES = (
     "card.issued",
     "card.frozen",
     "card.unfrozen",
+    "card.cancelled",  # beyond SPEC 16's list: a card status change (cancel, and the old card of a replace)
     # Dual control (SPEC section 15): staff only, they concern no customer account.
     "approval.requested",
     "approval.approved",

@@ -20,6 +20,7 @@ DECLINES = {
     "invalid_pin": "wrong PIN",
     "limit_exceeded": "over the daily limit",
     "card_frozen": "card frozen",
+    "card_cancelled": "card cancelled",
 }
 
 # An account event's type says what happened ("Account frozen"); these add what it does not.

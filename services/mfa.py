@@ -12,7 +12,7 @@ from entities.errors import Conflict, InvalidCode, InvalidCredentials, MfaEnable
 from entities.users import STAFF, Actor, Role
 from services import crypto, totp
 from services.audit import record
-from services.cards import CardCipher
+from services.card_cipher import CardCipher
 
 ROTATION_BATCH = 500
 

@@ -10,7 +10,7 @@ from entities.text import clean_text
 from entities.users import Actor
 from entities.webhooks import SECRET_PREFIX, Job, Webhook, check_event_types, new_secret
 from services.audit import deny, reason_details, record
-from services.cards import CardCipher
+from services.card_cipher import CardCipher
 from services.webhook_targets import RefusedTarget, check_target
 
 MAX_DESCRIPTION = 200

@@ -14,6 +14,7 @@ from entities.errors import ValidationFailed
 from entities.holds import MAX_HOLD_SECONDS, MAX_LIMIT_CENTS
 from entities.text import clean_text
 from entities.users import MAX_FULL_NAME, check_password, check_timezone, clean_full_name
+from services.audit import MAX_REASON
 from services.emails import check_email
 from services.ledger import MAX_MEMO
 
@@ -51,6 +52,15 @@ Memo = Annotated[
     str,
     Field(description=f"At most {MAX_MEMO} characters; {_TEXT}", json_schema_extra=_lengths(0, MAX_MEMO)),
     _rule(lambda value: clean_text(value, "memo", MAX_MEMO, required=False)),
+]
+CardReason = Annotated[
+    str,
+    Field(
+        description=f"At most {MAX_REASON} characters; {_TEXT}. Required of staff on a customer's card",
+        json_schema_extra=_lengths(0, MAX_REASON),
+        examples=["Card lost on the train"],
+    ),
+    _rule(lambda value: clean_text(value, "reason", MAX_REASON, required=False)),
 ]
 FullName = Annotated[
     str,
@@ -188,6 +198,13 @@ class RoleIn(Strict):
 
 class EmptyIn(Strict):
     pass
+
+
+class CardChangeIn(Strict):
+    """Why a card is cancelled or replaced: optional for the card's owner, required of staff acting on
+    a customer's card. The audit record keeps it."""
+
+    reason: CardReason | None = None
 
 
 # Query strings arrive as text: these models coerce, but still bound every value.

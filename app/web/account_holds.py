@@ -26,11 +26,12 @@ def account_money(account) -> dict:
 
 
 def card_authorizations(actor, account_id: int, card_id: int) -> list:
-    """A card's authorisations: every pending one first, then the most recent that ended."""
+    """A card's authorisations: every pending one first, then the most recent that ended. The pending
+    ones of the account's earlier cards come too: a cancelled card's authorisations can still be
+    captured or voided, and the account's current card is where its holder looks for them."""
     holds, _ = services().holds.for_account(actor, account_id, limit=HOLDS_SHOWN)
-    mine = [h for h in holds if h.card_id == card_id]
-    pending = [h for h in mine if h.status == HoldStatus.PENDING]
-    ended = [h for h in mine if h.status != HoldStatus.PENDING]
+    pending = [h for h in holds if h.is_card and h.status == HoldStatus.PENDING]
+    ended = [h for h in holds if h.card_id == card_id and h.status != HoldStatus.PENDING]
     return pending + ended[:RECENT_AUTHORIZATIONS]
 
 
@@ -38,6 +39,17 @@ def cards_authorizations(slots) -> dict:
     """The cards page: each card's authorisations by card id."""
     actor = require_actor()
     return {card.id: card_authorizations(actor, account.id, card.id) for account, card in slots if card}
+
+
+def earlier_pending(slots) -> dict:
+    """The cards page: for each account without a card, how many payments a cancelled card of it
+    authorised that are still pending (the slot points to the account page, which lists them)."""
+    actor = require_actor()
+    counts = {}
+    for account, card in slots:
+        if card is None and account.status != "closed":
+            counts[account.id] = sum(h.is_card for h in pending_holds(actor, account.id))
+    return counts
 
 
 def desk_hold_rows(accounts) -> dict:

@@ -25,6 +25,7 @@ EVENT_WORDS = {
     "card.issued": "Card issued",
     "card.frozen": "Card frozen",
     "card.unfrozen": "Card unfrozen",
+    "card.cancelled": "Card cancelled",
     "approval.requested": "Approval requested",
     "approval.approved": "Approval given",
     "approval.rejected": "Approval refused",

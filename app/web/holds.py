@@ -10,6 +10,7 @@ from app.ratelimit import money_limit
 from app.web.account_holds import card_authorizations, desk_hold_rows, hold_expiry_text
 from app.web.accounts import detail_page
 from app.web.cards import _page as cards_page
+from app.web.cards import view_owner
 from app.web.forms import action_failed, form_failed, form_int, form_state, free_text, parse_amount
 from app.web.htmx import done, fragment, is_htmx
 from app.web.idempotent_forms import idempotent_form, settled
@@ -17,7 +18,7 @@ from app.web.navigation import safe_next
 from app.web.teller import _customer, _desk
 from entities.accounts import check_pin_format
 from entities.cards import check_merchant
-from entities.errors import DomainError, FieldErrors, NotFound, ValidationFailed
+from entities.errors import DomainError, FieldErrors, ValidationFailed
 from entities.holds import MAX_HOLD_SECONDS
 from entities.money import format_cents, parse_decimal_amount
 
@@ -32,30 +33,31 @@ DESK_HOLDS = "partials/holds/_desk_holds.html"
 # A hold changes the available balance (account page), a card's list (cards page) and the desk.
 CHANGED = ["balance-changed", "holds-changed", "customer-changed"]
 EXPIRY_UNITS = {"hours": 3_600, "days": 86_400}
-AUTHORIZE_FIELDS = {"limit_exceeded": "amount", "card_frozen": "pin"}
+AUTHORIZE_FIELDS = {"limit_exceeded": "amount", "card_frozen": "pin", "card_cancelled": "pin"}
 RAISE_REFUSED = "Only a teller can raise or remove your daily limit; here you can lower it."
 
 
 # -- the cards page: a card's authorisations and the simulated merchant terminal -------------------
 
 
-def _own_card(actor, card_id: int):
-    """The caller's account and card (the cards page shows only one's own), else 404."""
-    for account, card in services().cards.overview(actor):
-        if card is not None and card.id == card_id:
-            return account, card
-    raise NotFound()
-
-
 @bp.get("/cards/<int:card_id>/authorizations")
 def authorizations(card_id: int):
-    """The card's authorisations fragment; it reloads itself after any hold change."""
+    """The card's authorisations fragment; it reloads itself after any hold change. A customer sees
+    their own cards' only (another's is 404, audited), staff a customer's (``owner_id``: their view)."""
     if not is_htmx():
         return cards_page()
     actor = require_actor()
-    account, card = _own_card(actor, card_id)
+    account, card = services().cards.with_account(actor, card_id)
     auths = {card.id: card_authorizations(actor, account.id, card.id)}
-    return fragment(AUTHORIZATIONS, account=account, card=card, authorizations=auths, hold_expiry=hold_expiry_text())
+    owner_id = None if account.owner_id == actor.user_id else account.owner_id
+    return fragment(
+        AUTHORIZATIONS,
+        account=account,
+        card=card,
+        authorizations=auths,
+        hold_expiry=hold_expiry_text(),
+        owner_id=owner_id,
+    )
 
 
 @bp.post("/cards/<int:card_id>/authorizations")
@@ -63,7 +65,7 @@ def authorizations(card_id: int):
 def authorize(card_id: int):
     """The merchant terminal of this simulation: a hold for the amount, with the card's PIN."""
     actor = require_actor()
-    account, card = _own_card(actor, card_id)
+    account, card = services().cards.with_account(actor, card_id)
     merchant, pin = request.form.get("merchant", ""), request.form.get("pin", "")
     try:
         fields = FieldErrors()  # every empty or malformed field at once
@@ -112,14 +114,20 @@ def capture(hold_id: int):
         entry = settled(services().holds.capture(actor, hold_id, amount_cents, idempotent_form()))
     except DomainError as error:
         error = _in_words(error, hold, account.currency)
-        return form_failed(error, f"capture-{hold_id}", CAPTURE_FORM, cards_page, hold=hold, account=account)
+        context = {"hold": hold, "account": account, "owner_id": view_owner(), "capture_next": _back_to_cards()}
+        return form_failed(error, f"capture-{hold_id}", CAPTURE_FORM, cards_page, **context)
     if entry is None:
         message = "That form was already submitted; nothing was captured twice."
     else:
         message = f"Captured {format_cents(entry.amount_cents, account.currency)} at {hold.merchant}."
         if rest := hold.amount_cents - entry.amount_cents:
             message += f" The other {format_cents(rest, account.currency)} is available again."
-    return done(message, safe_next(request.form.get("next"), url_for("cards.index")), events=CHANGED)
+    return done(message, _back_to_cards(), events=CHANGED)
+
+
+def _back_to_cards() -> str:
+    """Where a capture returns to: the page that sent it (the cards page, or a customer's for staff)."""
+    return safe_next(request.form.get("next"), url_for("cards.index", owner_id=view_owner()))
 
 
 @bp.post("/holds/<int:hold_id>/void")
