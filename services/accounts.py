@@ -163,8 +163,7 @@ class AccountService:
 
     def change_pin(self, actor: Actor, account_id: int, current_pin: str, new_pin: str) -> None:
         check_pin_format(new_pin, "new_pin")
-        if not isinstance(current_pin, str):
-            raise ValidationFailed(errors=[{"field": "current_pin", "message": "must be 4 to 6 digits"}])
+        check_pin_format(current_pin, "current_pin")  # a malformed one is no attempt: never counted
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "account.pin_change")
             uow.accounts.lock(account)

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 
 from entities import clock, valid_id
-from entities.accounts import Account, SystemAccount
+from entities.accounts import Account, SystemAccount, check_pin_format
 from entities.approvals import ApprovalAction, reversal_subject
 from entities.clock import now_iso
 from entities.cursor import decode_cursor, encode_cursor
@@ -57,9 +57,11 @@ class LedgerService:
             return self._move(uow, actor, idem, movement)
 
     def withdraw(self, actor: Actor, account_id: int, amount_cents: int, pin: str, memo=None, idem=None, otp=None):
-        """Cash out with the account's PIN (and, when large, a code of the actor's factor: step-up)."""
+        """Cash out with the account's PIN (and, when large, a code of the actor's factor: step-up).
+        A PIN that is not 4 to 6 digits is a 422 on its field, never counted as a wrong one."""
         memo = _clean_memo(memo)
         check_amount_cents(amount_cents)
+        check_pin_format(pin)
         with self.uow() as uow:
             if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
@@ -81,9 +83,11 @@ class LedgerService:
         idem=None,
         otp=None,
     ):
-        """From the caller's account (staff: any) to any open account of the same currency."""
+        """From the caller's account (staff: any) to any open account of the same currency. A PIN
+        that is not 4 to 6 digits is a 422 on its field, never counted as a wrong one."""
         memo = _clean_memo(memo)
         check_amount_cents(amount_cents)
+        check_pin_format(pin)
         with self.uow() as uow:
             if replayed := idempotency.replay(uow, actor, idem):
                 return replayed
