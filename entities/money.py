@@ -12,7 +12,7 @@ MAX_AMOUNT_CENTS = 10**12
 # only in groups of three, at most two decimals after a point. Anything else is refused, never guessed.
 _AMOUNT = re.compile(r"\$?(?P<whole>[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)(?:\.(?P<cents>[0-9]{1,2}))?", re.ASCII)
 _TOO_PRECISE = re.compile(r"\$?(?:[0-9]+|[1-9][0-9]{0,2}(?:,[0-9]{3})+)\.[0-9]{3,}", re.ASCII)
-_MONEY_FORM = "enter an amount such as 12.50 or $1,234.50"
+_MONEY_FORM = "enter an amount such as 12.50 or 1,234.50"
 _MAX_WHOLE_DIGITS = len(str(MAX_AMOUNT_CENTS // 100))
 
 
@@ -43,15 +43,18 @@ def parse_decimal_amount(text: str | None, field: str = "amount") -> int:
     cents = (match["cents"] or "").ljust(2, "0")
     # Compare digit counts first: int() of a 5,000-digit string would itself raise.
     amount_cents = int(whole + cents) if len(whole) <= _MAX_WHOLE_DIGITS else MAX_AMOUNT_CENTS + 1
+    # The bounds without a currency sign: the same form serves dollar, euro and pound accounts.
     if amount_cents < MIN_AMOUNT_CENTS:
-        raise ValidationFailed(
-            errors=[{"field": field, "message": f"must be at least {format_cents(MIN_AMOUNT_CENTS)}"}]
-        )
+        raise ValidationFailed(errors=[{"field": field, "message": f"must be at least {_plain(MIN_AMOUNT_CENTS)}"}])
     if amount_cents > MAX_AMOUNT_CENTS:
-        raise ValidationFailed(
-            errors=[{"field": field, "message": f"must be at most {format_cents(MAX_AMOUNT_CENTS)}"}]
-        )
+        raise ValidationFailed(errors=[{"field": field, "message": f"must be at most {_plain(MAX_AMOUNT_CENTS)}"}])
     return amount_cents
+
+
+def _plain(cents: int) -> str:
+    """12345 -> "123.45": an amount in no particular currency."""
+    whole, frac = divmod(cents, 100)
+    return f"{whole:,}.{frac:02d}"
 
 
 def format_cents(cents: int, currency: str = "USD") -> str:

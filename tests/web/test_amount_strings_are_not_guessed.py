@@ -47,14 +47,14 @@ def test_a_deposit_of_a_string_that_is_not_money_moves_nothing(web, account, amo
 
 def test_a_zero_deposit_must_be_at_least_one_cent(web, account):
     before = _state(web, account.id)
-    _refused(web.post(f"/accounts/{account.id}/deposit", {"amount": "0.00"}, htmx=True), "must be at least $0.01")
+    _refused(web.post(f"/accounts/{account.id}/deposit", {"amount": "0.00"}, htmx=True), "must be at least 0.01")
     assert _state(web, account.id) == before
 
 
 def test_too_large_a_deposit_says_the_most_in_money(web, account):
     before = _state(web, account.id)
     response = web.post(f"/accounts/{account.id}/deposit", {"amount": "10000000000.01"}, htmx=True)
-    _refused(response, "must be at most $10,000,000,000.00")
+    _refused(response, "must be at most 10,000,000,000.00")
     assert _state(web, account.id) == before
 
 
