@@ -75,7 +75,7 @@ class LineNamer:
             return "another account"
         if other.owner_id == self.account.owner_id:
             tail = f"{other.type.capitalize()} ···{other.number[-4:]}"
-            return f"your {tail}" if self.viewer_id == other.owner_id else f"own {tail}"
+            return f"your {tail}" if self.viewer_id == other.owner_id else f"their {tail}"  # staff reading
         owner = self.uow.users.get(other.owner_id)
         return mask_holder(owner.full_name) if owner is not None else "another customer"
 

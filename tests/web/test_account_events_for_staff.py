@@ -30,7 +30,7 @@ def test_staff_see_the_accounts_events_in_words(web, client):
     section = html[html.index('id="events-title"') :]
     titles = re.findall(r'<strong class="line-title">([^<]+)</strong>', section)
     assert titles == ["Account frozen", "Transfer", "Transfer", "Cash deposit", "Account opened"]  # newest first
-    assert "To Bob B." in section and "To own Savings ···" in section
+    assert "To Bob B." in section and "To their Savings ···" in section
     assert "−$12.50" in section or "-$12.50" in section
     assert "$50.00" in section
     assert " UTC</span></time>" in section

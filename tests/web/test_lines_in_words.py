@@ -95,5 +95,5 @@ def test_the_dashboard_activity_names_lines_in_words(web, ledger):
 def test_staff_see_a_customers_own_transfer_as_between_own_accounts(web, ledger):
     web.staff("teller")
     html = web.client.get(f"/accounts/{ledger['checking'].id}").get_data(as_text=True)
-    assert f"To own Savings ···{ledger['savings'].number[-4:]}" in titles(html)
+    assert f"To their Savings ···{ledger['savings'].number[-4:]}" in titles(html)
     assert_no_codes(html, ledger["savings"].number, ledger["bob_account"].number)
