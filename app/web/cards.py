@@ -30,7 +30,9 @@ def view_owner() -> int | None:
 
 @bp.before_request
 def _owner_id_is_well_formed():
-    """A malformed owner_id is refused (422) before any action runs, not after it succeeded."""
+    """A malformed owner_id is refused (422) before any action runs, not after it succeeded; a
+    visitor who is not signed in is sent to the login page first, whatever the query string says."""
+    require_actor()
     view_owner()
 
 

@@ -240,3 +240,9 @@ def test_an_unknown_user_is_404_and_a_malformed_owner_id_422_for_staff(client, t
     assert client.get("/cards?owner_id=999999").status_code == 404
     assert client.get("/cards?owner_id=abc").status_code == 422
     assert client.get("/cards?owner_id=%C2%B2").status_code == 422
+
+
+def test_a_visitor_not_signed_in_goes_to_the_login_page_whatever_the_owner_id(client):
+    for query in ("owner_id=abc", "owner_id=7", ""):
+        response = client.get(f"/cards?{query}")
+        assert (response.status_code, response.headers["Location"].split("?")[0]) == (303, "/login"), query
