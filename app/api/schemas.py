@@ -45,8 +45,12 @@ def _lengths(low: int, high: int) -> dict:
     return {"minLength": low, "maxLength": high} if low else {"maxLength": high}
 
 
+PIN_PATTERN = r"^[0-9]{4,6}$"
+ACCOUNT_NUMBER_PATTERN = r"^[0-9]{10}$"
+CURRENCY_PATTERN = r"^[A-Z]{3}$"
+
 AmountCents = Annotated[int, Field(ge=1, le=10**12, description="Integer minor units, 1 to 10^12")]
-Pin = Annotated[str, Field(pattern=r"^[0-9]{4,6}$", description="4 to 6 ASCII digits")]
+Pin = Annotated[str, Field(pattern=PIN_PATTERN, description="4 to 6 ASCII digits")]
 Memo = Annotated[
     str,
     Field(description=f"At most {MAX_MEMO} characters; {_TEXT}", json_schema_extra=_lengths(0, MAX_MEMO)),
@@ -147,7 +151,7 @@ class PasswordIn(Strict):
 class OpenAccountIn(Strict):
     type: Literal["checking", "savings"]
     pin: Pin
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$")] = "USD"
+    currency: Annotated[str, Field(pattern=CURRENCY_PATTERN)] = "USD"
     owner_id: Id | None = None
 
 
@@ -170,7 +174,7 @@ class WithdrawalIn(Strict):
 
 class TransferIn(Strict):
     from_account_id: Id
-    to_account_number: Annotated[str, Field(pattern=r"^[0-9]{10}$")]
+    to_account_number: Annotated[str, Field(pattern=ACCOUNT_NUMBER_PATTERN)]
     amount_cents: AmountCents
     pin: Pin
     memo: Memo | None = None
@@ -209,7 +213,7 @@ class AccountsQuery(Query):
 
 
 class LookupQuery(Query):
-    number: Annotated[str, Field(pattern=r"^[0-9]{10}$")]
+    number: Annotated[str, Field(pattern=ACCOUNT_NUMBER_PATTERN)]
 
 
 class CustomersQuery(Query):
