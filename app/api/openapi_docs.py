@@ -171,6 +171,9 @@ RESPONSE_EXAMPLES = {
         "type": "checking",
         "currency": "USD",
         "balance_cents": 123450,
+        "available_cents": 118450,
+        "held_cents": 5000,
+        "daily_limit_cents": None,
         "status": "active",
         "pin_locked": False,
         "owner_id": 7,
@@ -185,6 +188,19 @@ RESPONSE_EXAMPLES = {
         "created_at": "2026-01-31T09:14:00Z",
     },
     "Lookup": {"number": "4539578763", "holder": "Alice C."},
+}
+
+# What each path parameter names (a route with a new one fails to build the document until it is here).
+PATH_PARAMETERS = {
+    "account_id": "The account's `id` (not its number)",
+    "approval_id": "The approval request's `id`",
+    "card_id": "The card's `id`",
+    "delivery_id": "The delivery attempt's `id`",
+    "entry_id": "The journal entry's `id`",
+    "hold_id": "The hold's `id`",
+    "hook_id": "The webhook's `id`",
+    "user_id": "The user's `id`",
+    "month": "The statement's month, YYYY-MM (UTC), not after the current month",
 }
 
 HEADERS = {
