@@ -95,18 +95,21 @@ Forbidden = _error("Forbidden", "forbidden", "Forbidden", "Your role does not al
 OwnAccount = _error(
     "OwnAccount",
     "own_account",
-    "Staff cannot use staff powers on their own accounts or user",
-    "This touches an account or user of your own; another staff member must do it",
+    "Own account or user",
+    "Staff cannot use staff powers on their own accounts or user; another staff member must do it",
 )
 UnlockLimit = _error(
     "UnlockLimit",
     "unlock_limit",
+    "PIN unlock limit reached",
     "This account's PIN lock was lifted too often today; an admin must unlock it",
-    "Tellers have lifted this account's PIN lock as often as allowed in 24 hours; ask an admin",
 )
 NotFound = _error("NotFound", "not_found", "Not found", "Nothing by that name or id is visible to you")
 EmailTaken = _error(
-    "EmailTaken", "email_taken", "Email already registered", "A user with this email exists; log in instead"
+    "EmailTaken",
+    "email_taken",
+    "Email already registered",
+    "Email already registered: log in with it, or register another",
 )
 InsufficientFunds = _error(
     "InsufficientFunds",
@@ -120,9 +123,12 @@ AccountUnavailable = _error(
     "Account unavailable",
     "The account is frozen or closed, so no money moves in or out of it",
 )
-CardFrozen = _error("CardFrozen", "card_frozen", "Card is frozen", "Unfreeze the card before paying with it")
+CardFrozen = _error("CardFrozen", "card_frozen", "Card is frozen", "Card is frozen: unfreeze it before paying with it")
 CardExists = _error(
-    "CardExists", "card_exists", "Account already has an active card", "An account holds one card at a time"
+    "CardExists",
+    "card_exists",
+    "Account already has an active card",
+    "This account already has an active card: an account holds one card at a time",
 )
 SameAccount = _error(
     "SameAccount",
@@ -153,13 +159,19 @@ NotReversible = _error(
 )
 # Holds and limits (SPEC sections 13 and 14).
 HoldNotPending = _error(
-    "HoldNotPending", "hold_not_pending", "Hold is not pending", "The hold was captured, voided or has expired"
+    "HoldNotPending",
+    "hold_not_pending",
+    "Hold is not pending",
+    "Hold is not pending: it was captured, voided or has expired",
 )
 NotCapturable = _error(
-    "NotCapturable", "not_capturable", "A staff hold cannot be captured", "A staff hold can only be voided"
+    "NotCapturable", "not_capturable", "A staff hold cannot be captured", "A staff hold cannot be captured, only voided"
 )
 LimitExceeded = _error(
-    "LimitExceeded", "limit_exceeded", "Daily limit exceeded", "This amount would go over today's limit"
+    "LimitExceeded",
+    "limit_exceeded",
+    "Daily limit exceeded",
+    "Daily limit exceeded: this amount would go over what is left of today's limit",
 )
 # Strong authentication and dual control (SPEC section 15).
 MfaRequired = _error(
@@ -184,25 +196,25 @@ SamePerson = _error(
     "SamePerson",
     "same_person",
     "A request needs another staff member's approval",
-    "Whoever asked for this cannot also approve it; another staff member must decide",
+    "A request needs another staff member's approval: whoever asked cannot approve it too",
 )
 ApprovalNotPending = _error(
     "ApprovalNotPending",
     "approval_not_pending",
     "Approval is not pending",
-    "This request was approved or rejected already",
+    "Approval is not pending: it was approved or rejected already",
 )
 IdempotencyKeyReused = _error(
     "IdempotencyKeyReused",
     "idempotency_key_reused",
     "Idempotency key reused with another request",
-    "This Idempotency-Key came with another request before; use a new key for a new operation",
+    "Idempotency key reused with another request: use a new key for a new operation",
 )
 RequestInProgress = _error(
     "RequestInProgress",
     "request_in_progress",
     "Request in progress",
-    "A request with this Idempotency-Key is still running; retry shortly with the same key",
+    "Request in progress: one with this Idempotency-Key is still running; retry shortly with the same key",
 )
 Conflict = _error("Conflict", "conflict", "Conflict", "The request conflicts with the resource's current state")
 UnsupportedMediaType = _error(
