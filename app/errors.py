@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Response, g, render_template, request
+from flask import Response, current_app, g, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from entities import errors as domain_errors
 from entities.errors import DomainError
 from repository.errors import DatabaseBusy, DatabaseUnavailable
 
@@ -62,6 +63,26 @@ STATUS_BY_CODE = {
 PROBLEM_TYPE = "urn:corebank:problem:"
 
 
+def _domain_titles() -> dict[str, str]:
+    found = {}
+    for value in vars(domain_errors).values():
+        if isinstance(value, type) and issubclass(value, DomainError) and value is not DomainError:
+            found[value.code] = value.title
+    return found
+
+
+# Each code's short fixed phrase (the problem's ``title``); the ``detail`` says what happened this time.
+TITLES = {
+    **_domain_titles(),
+    "method_not_allowed": "Method not allowed",
+    "payload_too_large": "Payload too large",
+    "rate_limited": "Too many requests",
+    "csrf_failed": "CSRF check failed",
+    "internal_error": "Internal error",
+    "service_unavailable": "Service unavailable",
+}
+
+
 def status_of(error: DomainError) -> int:
     return STATUS_BY_CODE.get(error.code, 400)
 
@@ -93,7 +114,8 @@ def problem_response(status: int, body: dict, headers=None) -> Response:
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz")
+    path = request.path
+    return path == "/api" or path.startswith("/api/") or path in ("/healthz", "/readyz")
 
 
 # How a page request hears an error (a page, a toast, a redirect to login): the web layer decides,
@@ -121,22 +143,18 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(RateLimitExceeded)
     def handle_rate_limit(error: RateLimitExceeded):
-        body = problem_body("rate_limited", "Too many requests", f"Rate limit exceeded: {error.description}", 429)
-        return respond(429, body)
+        detail = f"The limit of {error.description} is reached; wait the seconds Retry-After gives, then try again"
+        return respond(429, problem_body("rate_limited", TITLES["rate_limited"], detail, 429))
 
     @app.errorhandler(CSRFError)
     def handle_csrf(error: CSRFError):
-        body = problem_body("csrf_failed", "CSRF check failed", error.description, 403)
+        body = problem_body("csrf_failed", TITLES["csrf_failed"], error.description, 403)
         return respond(403, body)
 
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
-        code = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}.get(
-            error.code, "validation_error" if error.code == 400 else "http_error"
-        )
-        status = 422 if error.code == 400 else error.code
-        body = problem_body(code, error.name, error.description or error.name, status)
-        return respond(status, body)
+        status, body, headers = http_problem(error)
+        return respond(status, body, headers)
 
     @app.errorhandler(DatabaseBusy)
     @app.errorhandler(DatabaseUnavailable)
@@ -144,14 +162,44 @@ def register_error_handlers(app) -> None:
         # Nothing was committed (the transaction rolled back): the client may retry, with the same
         # Idempotency-Key for money. Never the driver's message: it can name tables and SQL.
         log.warning("database busy or unavailable: %s", type(error).__name__, extra={"request_id": g.get("request_id")})
-        body = problem_body("service_unavailable", "Service unavailable", "The bank is busy; try again shortly.", 503)
+        body = problem_body(
+            "service_unavailable", TITLES["service_unavailable"], "The bank is busy; try again shortly.", 503
+        )
         return respond(503, body, {"Retry-After": "1"})
 
     @app.errorhandler(Exception)
     def handle_unexpected(error: Exception):
         log.exception("unhandled error", extra={"request_id": g.get("request_id")})
-        body = problem_body("internal_error", "Internal error", "Something went wrong; quote the request id.", 500)
+        body = problem_body(
+            "internal_error", TITLES["internal_error"], "Something went wrong; quote the request id.", 500
+        )
         return respond(500, body)
+
+
+def http_problem(error: HTTPException) -> tuple[int, dict, dict]:
+    """Werkzeug's own errors (no route, wrong method, body too large, unreadable request) as problems
+    in our words: Werkzeug's text is for a generic server ("The requested URL was not found...")."""
+    status, headers = error.code, {}
+    if status == 404:
+        code, detail = "not_found", _no_route()
+    elif status == 405:
+        allowed = ", ".join(sorted(getattr(error, "valid_methods", None) or ()))
+        headers["Allow"] = allowed  # RFC 9110: a 405 says which methods the resource takes
+        code, detail = "method_not_allowed", f"{request.method} is not allowed here; this address takes {allowed}"
+    elif status == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH") or 0
+        code, detail = "payload_too_large", f"The request body is larger than the {limit // 1024} KiB accepted here"
+    elif status == 400:  # a request Werkzeug could not read (a malformed form or header)
+        status, code, detail = 422, "validation_error", "The request could not be read"
+    else:
+        code, detail = "http_error", error.description or error.name
+    return status, problem_body(code, TITLES.get(code, error.name), detail, status), headers
+
+
+def _no_route() -> str:
+    if wants_json():
+        return f"No API operation at {request.path[:200]}; /api/v1/docs lists them"
+    return "No page at this address"
 
 
 def render_error_page(status: int, body: dict):

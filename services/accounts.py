@@ -149,7 +149,7 @@ class AccountService:
                 deny(uow, actor, "account.read", "account", None, error=Forbidden)
             account = uow.accounts.by_number(number)
         if account is None or account.is_system:
-            raise NotFound()
+            raise NotFound("No customer account has this number")
         return account
 
     def lookup(self, actor: Actor, number: str) -> dict:

@@ -7,7 +7,7 @@ from functools import partial
 from entities import valid_id
 from entities.approvals import ApprovalAction, needs_approval_for_role, role_subject
 from entities.clock import now_iso
-from entities.errors import Forbidden, NotFound, OwnAccount, ValidationFailed
+from entities.errors import Forbidden, NotFound, OwnAccount, ValidationFailed, not_visible
 from entities.users import STAFF, Actor, Role, User, normalize_email
 from services import approvals
 from services.audit import deny, reason_details, record
@@ -60,7 +60,7 @@ class AdminService:
                 deny(uow, actor, "user.read", "user", user_id, error=Forbidden)
             user = uow.users.lock(user_id) if valid_id(user_id) else None  # PostgreSQL: the row until commit
         if user is None:
-            raise NotFound()
+            raise not_visible("user", user_id)
         return user
 
     def user_by_email(self, actor: Actor, email: str) -> User:
@@ -71,7 +71,7 @@ class AdminService:
                 deny(uow, actor, "user.read", "user", None, error=Forbidden)
             user = uow.users.by_email(email)
         if user is None:
-            raise NotFound()
+            raise NotFound("No user has this email")
         return user
 
     def unlock(self, actor: Actor, user_id: int) -> User:
@@ -157,7 +157,7 @@ class AdminService:
             deny(uow, actor, action, "user", user_id, error=Forbidden)
         user = uow.users.lock(user_id) if valid_id(user_id) else None  # PostgreSQL: the row until commit
         if user is None:
-            raise NotFound()
+            raise not_visible("user", user_id)
         return user
 
 

@@ -22,7 +22,7 @@ from entities.approvals import (
 )
 from entities.clock import now_iso
 from entities.cursor import decode_cursor, encode_cursor
-from entities.errors import ApprovalNotPending, Forbidden, NotFound, SamePerson, ValidationFailed
+from entities.errors import ApprovalNotPending, Forbidden, SamePerson, ValidationFailed, not_visible
 from entities.text import clean_text
 from entities.users import Actor
 from services import events
@@ -76,7 +76,7 @@ class ApprovalService:
                 deny(uow, actor, "approval.read", "approval", approval_id, error=Forbidden)
             approval = uow.approvals.get(approval_id) if valid_id(approval_id) else None
         if approval is None:
-            raise NotFound()
+            raise not_visible("approval", approval_id)
         return approval
 
     def reversals_waiting_among(self, actor: Actor, entry_ids) -> set[int]:
@@ -125,7 +125,7 @@ class ApprovalService:
             deny(uow, actor, action, "approval", approval_id, error=Forbidden)
         approval = uow.approvals.get(approval_id, lock=True) if valid_id(approval_id) else None
         if approval is None:
-            raise NotFound()
+            raise not_visible("approval", approval_id)
         if approval.needs_admin() and not actor.is_admin:
             deny(uow, actor, action, "approval", approval.id, error=_ONLY_ADMIN, reason="admin_only")
         approval.check_pending()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from entities.audit import AuditRecord
-from entities.errors import Forbidden, NotFound
+from entities.errors import Forbidden, NotFound, not_visible
 from entities.text import clean_text
 from entities.users import Actor
 
@@ -41,7 +41,18 @@ def deny(uow, actor: Actor, action: str, resource_type=None, resource_id=None, *
     uow.begin(write=True)
     record(uow, actor, action, "denied", resource_type, resource_id, **details)
     uow.commit()
-    raise error()
+    raise denial(error, actor, action, resource_type, resource_id)
+
+
+def denial(error, actor: Actor, action: str, resource_type=None, resource_id=None) -> Exception:
+    """The exception a denial raises, its detail saying what was refused. A 404 reads the same whether
+    the resource is absent or someone else's (SPEC section 1); other errors keep their own words."""
+    if error is NotFound:
+        return not_visible(resource_type, resource_id)
+    if error is Forbidden:
+        who = f"{str(actor.role).capitalize()}s" if actor.role else "Anonymous callers"
+        return Forbidden(f"{who} may not do this ({action})")
+    return error()
 
 
 class AuditService:
@@ -59,7 +70,7 @@ class AuditService:
     def deny(self, actor: Actor, action: str, resource_type: str, resource_id, *, error=NotFound, **details):
         """Audit a denied access and raise: 404 hides existence from customers, 403 for staff-only actions."""
         self.record(actor, action, "denied", resource_type, resource_id, **details)
-        raise error()
+        raise denial(error, actor, action, resource_type, resource_id)
 
     def require_staff(self, actor: Actor, action: str, resource_type=None, resource_id=None):
         if not actor.is_staff:

@@ -17,10 +17,10 @@ from entities.errors import (
     Forbidden,
     InvalidCode,
     MfaRequired,
-    NotFound,
     NotReversible,
     SameAccount,
     ValidationFailed,
+    not_visible,
 )
 from entities.holds import ACCOUNT_OUT, USER_DEPOSIT, HoldStatus, limit_error
 from entities.ledger import EntryKind, EntryStatus, JournalEntry, Movement
@@ -154,7 +154,7 @@ class LedgerService:
         accounts, is reversible and not reversed yet, under the accounts' locks); the movement."""
         original = uow.ledger.get(entry_id) if valid_id(entry_id) else None
         if original is None:
-            raise NotFound()
+            raise not_visible("journal_entry", entry_id)
         touched = _accounts_of(uow, original)
         refuse_own(uow, actor, touched, "reversal", "journal_entry", original.id)
         if original.status != EntryStatus.POSTED or original.kind == EntryKind.REVERSAL:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from entities import valid_id
 from entities.clock import now_iso
-from entities.errors import FieldErrors, Forbidden, NotFound, ValidationFailed
+from entities.errors import FieldErrors, Forbidden, ValidationFailed, not_visible
 from entities.text import clean_text
 from entities.users import Actor
 from entities.webhooks import SECRET_PREFIX, Job, Webhook, check_event_types, new_secret
@@ -115,7 +115,7 @@ class WebhookService:
         why = reason_details(reason)
         with self.uow() as uow:
             if not valid_id(hook_id) or not uow.webhooks.delete(hook_id, now_iso()):
-                raise NotFound()
+                raise not_visible("webhook", hook_id)
             record(uow, actor, "webhook.delete", "success", "webhook", hook_id, **why)
             uow.commit()
 
@@ -124,7 +124,7 @@ class WebhookService:
         self._admin_only(actor, "webhook.deliveries", hook_id)
         with self.uow(write=False) as uow:
             if not valid_id(hook_id) or uow.webhooks.get(hook_id) is None:
-                raise NotFound()
+                raise not_visible("webhook", hook_id)
             found = uow.webhooks.deliveries(hook_id, after, limit + 1)
         page = found[:limit]
         return page, (page[-1].id if len(found) > limit else None)
@@ -136,7 +136,7 @@ class WebhookService:
         limit = max(1, min(limit, MAX_DELIVERIES_PAGE))
         with self.uow(write=False) as uow:
             if not valid_id(hook_id) or uow.webhooks.get(hook_id) is None:
-                raise NotFound()
+                raise not_visible("webhook", hook_id)
             found = uow.webhooks.recent_deliveries(hook_id, before, limit + 1)
         page = found[:limit]
         return page, (page[-1].id if len(found) > limit else None)
@@ -146,10 +146,10 @@ class WebhookService:
         self._admin_only(actor, "webhook.redeliver", hook_id)
         with self.uow() as uow:
             if not (valid_id(hook_id) and valid_id(delivery_id)) or uow.webhooks.get(hook_id) is None:
-                raise NotFound()
+                raise not_visible("webhook", hook_id)
             job = uow.webhooks.requeue(hook_id, delivery_id, self.settings.webhook_max_attempts, now_iso())
             if job is None:
-                raise NotFound()
+                raise not_visible("delivery", delivery_id)
             record(uow, actor, "webhook.redeliver", "success", "webhook", hook_id, event_id=job.event_id)
             uow.commit()
         return job

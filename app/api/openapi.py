@@ -106,6 +106,7 @@ def _parameters(op) -> list[dict]:
             "name": name,
             "in": "path",
             "required": True,
+            "description": docs.PATH_PARAMETERS[name],
             "schema": {"type": "integer", "minimum": 1} if name in int_params else {"type": "string"},
         }
         for name in re.findall(r"{(\w+)}", op.openapi_path)

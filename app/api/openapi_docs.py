@@ -3,7 +3,8 @@ answer, request examples, the headers, and the overview text. app/api/openapi.py
 
 from __future__ import annotations
 
-from app.errors import PROBLEM_TYPE, STATUS_BY_CODE
+from app.api.schemas import ACCOUNT_NUMBER_PATTERN, CURRENCY_PATTERN, PIN_PATTERN
+from app.errors import PROBLEM_TYPE, STATUS_BY_CODE, TITLES
 from entities import errors as domain_errors
 
 # The codes any operation may answer for a status it declares, before its own codes below.
@@ -175,6 +176,9 @@ RESPONSE_EXAMPLES = {
         "type": "checking",
         "currency": "USD",
         "balance_cents": 123450,
+        "available_cents": 118450,
+        "held_cents": 5000,
+        "daily_limit_cents": None,
         "status": "active",
         "pin_locked": False,
         "owner_id": 7,
@@ -189,6 +193,19 @@ RESPONSE_EXAMPLES = {
         "created_at": "2026-01-31T09:14:00Z",
     },
     "Lookup": {"number": "4539578763", "holder": "Alice C."},
+}
+
+# What each path parameter names (a route with a new one fails to build the document until it is here).
+PATH_PARAMETERS = {
+    "account_id": "The account's `id` (not its number)",
+    "approval_id": "The approval request's `id`",
+    "card_id": "The card's `id`",
+    "delivery_id": "The delivery attempt's `id`",
+    "entry_id": "The journal entry's `id`",
+    "hold_id": "The hold's `id`",
+    "hook_id": "The webhook's `id`",
+    "user_id": "The user's `id`",
+    "month": "The statement's month, YYYY-MM (UTC), not after the current month",
 }
 
 HEADERS = {
@@ -243,19 +260,23 @@ OVERVIEW = """Retail-banking core over JSON.
 """
 
 
-def _titles() -> dict[str, str]:
+def _default_details() -> dict[str, str]:
     found = {}
     for value in vars(domain_errors).values():
         if isinstance(value, type) and issubclass(value, domain_errors.DomainError):
-            found[value.code] = value.title
+            found[value.code] = value.default_detail
     return found
 
 
-TITLES = {
-    **_titles(),
-    "rate_limited": "Too many requests",
-    "service_unavailable": "Service unavailable",
-    "csrf_failed": "CSRF check failed",
+# What a problem's detail says in the examples: the words an error raised without a detail of its own
+# carries, or, where the answer names the request's own values, a typical one.
+EXAMPLE_DETAILS = {
+    **_default_details(),
+    "validation_error": "amount_cents: must be at least 1",
+    "not_found": "No account 42 is visible to you",
+    "forbidden": "Customers may not do this (user.list)",
+    "rate_limited": "The limit of 5 per 1 minute is reached; wait the seconds Retry-After gives, then try again",
+    "service_unavailable": "The bank is busy; try again shortly.",
 }
 
 
@@ -277,12 +298,13 @@ def problem_example(code: str, status: int) -> dict:
         "type": PROBLEM_TYPE + code,
         "title": title,
         "status": status,
-        "detail": title + ".",
+        "detail": EXAMPLE_DETAILS.get(code, title),
         "code": code,
         "request_id": "5f0c2a8e9d7b4c1e",
+        "errors": [],
     }
     if code == "validation_error":
-        example["errors"] = [{"field": "amount_cents", "message": "Input should be greater than or equal to 1"}]
+        example["errors"] = [{"field": "amount_cents", "message": "must be at least 1"}]
     return example
 
 
@@ -314,7 +336,7 @@ def example_from_schema(schema: dict, defs: dict, depth: int = 0):
 
 
 # Values for the string patterns the models use, so a built example passes its own schema.
-_PATTERN_EXAMPLES = {r"^[0-9]{4,6}$": "1234", r"^[0-9]{10}$": "4539578763", r"^[A-Z]{3}$": "USD"}
+_PATTERN_EXAMPLES = {PIN_PATTERN: "1234", ACCOUNT_NUMBER_PATTERN: "4539578763", CURRENCY_PATTERN: "USD"}
 
 
 def _string_example(schema: dict) -> str:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from flask import Response, current_app, request
 from pydantic import BaseModel, ValidationError
 
+from app.api.field_errors import field_errors
 from app.errors import domain_problem
 from entities import representation
 from entities.approvals import Approval
@@ -56,14 +57,6 @@ def operation(bp, method: str, rule: str, summary: str, **options):
     return decorate
 
 
-def _field_name(loc) -> str:
-    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
-
-
-def _errors(exc: ValidationError) -> list[dict]:
-    return [{"field": _field_name(e["loc"]), "message": e["msg"]} for e in exc.errors(include_url=False)]
-
-
 def parse_body(model: type[BaseModel]):
     """The request's JSON body as ``model``: another media type is 415; a body that is not strict
     JSON (UTF-8, no duplicate member names, no NaN) or not an object is 422 on ``body``; an absent
@@ -74,7 +67,7 @@ def parse_body(model: type[BaseModel]):
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(errors=_errors(exc)) from None
+        raise ValidationFailed(errors=field_errors(exc)) from None
     except RecursionError:
         raise ValidationFailed(errors=[{"field": "body", "message": "too deeply nested"}]) from None
 
@@ -126,7 +119,7 @@ def parse_query(model: type[BaseModel]):
     try:
         return model.model_validate(request.args.to_dict())
     except ValidationError as exc:
-        raise ValidationFailed(errors=_errors(exc)) from None
+        raise ValidationFailed(errors=field_errors(exc)) from None
 
 
 def json_response(body, status: int = 200, headers=None) -> Response:
