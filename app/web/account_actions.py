@@ -8,7 +8,7 @@ from flask import Blueprint, request, url_for
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.accounts import detail_page
-from app.web.forms import action_failed, form_failed, required_reason
+from app.web.forms import action_failed, form_failed, free_text, required_reason
 from app.web.htmx import done
 from app.web.idempotent_forms import idempotent_form, settled
 from entities.approvals import Approval
@@ -58,7 +58,9 @@ def close(account_id: int):
     actor = require_actor()
     account = services().accounts.get(actor, account_id)
     try:
-        account = services().accounts.close(actor, account_id)
+        # SPEC 10: staff closing a customer's account say why; the holder may give no reason.
+        reason = required_reason() if _staff_on_anothers(actor, account) else free_text("reason")
+        account = services().accounts.close(actor, account_id, reason)
     except DomainError as error:
         return form_failed(
             error, "close", "partials/accounts/_close_form.html", _page_view(account_id), account=account
@@ -69,6 +71,10 @@ def close(account_id: int):
         url_for("accounts.detail", account_id=account_id),
         events=["account-changed"],
     )
+
+
+def _staff_on_anothers(actor, account) -> bool:
+    return actor.is_staff and account.owner_id != actor.user_id
 
 
 @bp.post("/accounts/<int:account_id>/entries/<int:entry_id>/reverse")
