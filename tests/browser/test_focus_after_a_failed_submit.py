@@ -57,9 +57,7 @@ def test_closing_an_account_that_holds_money_puts_focus_on_the_forms_message(vis
     page.get_by_role("button", name=f"Yes, close account {account.number}").click()
 
     message = page.locator("#action-close .form-message")
-    expect(message).to_have_text(
-        "Only an account with a zero balance can be closed. Move or withdraw the money first."
-    )
+    expect(message).to_have_text("Only an account with a zero balance can be closed. Move or withdraw the money first.")
     expect(message).to_be_focused()
     me.shoot("close-refused-focus")
     assert me.watch.unexpected(allow=[r"status of 409"]) == []

@@ -29,7 +29,8 @@ def test_staff_see_the_lock_in_words_and_an_unlock_pin_button_on_the_account_pag
     assert STAFF_WORDS in html
     assert "Check with the customer first, then lift it here." in html
     assert f'hx-post="/teller/accounts/{account.id}/unlock" hx-swap="none"' in html
-    assert f'<button type="submit" class="button-small">Unlock PIN<span class="visually-hidden"> of account {account.number}</span></button>' in html
+    button = f'Unlock PIN<span class="visually-hidden"> of account {account.number}</span></button>'
+    assert f'<button type="submit" class="button-small">{button}' in html
     assert "A teller can unlock it." not in html
 
 
