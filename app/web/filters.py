@@ -7,6 +7,7 @@ from datetime import date, datetime
 from markupsafe import Markup
 
 from app.web.idempotent_forms import new_idempotency_key
+from app.web.messages import error_words
 from app.web.navigation import current_user, landing_for
 from app.web.zones import user_zone
 from entities.clock import now_iso, parse_iso
@@ -146,6 +147,7 @@ def init_app(app) -> None:
         now_local=now_local,
         landing_for=landing_for,
         approvals_waiting=approvals_waiting,
+        error_words=error_words,
     )
 
     @app.context_processor

@@ -34,6 +34,53 @@ STAFF_ACCOUNT_LOCKED = (
 )
 
 
+# The error page's words (templates/partials/_error.html) and an HTMX error toast's: a title that
+# says what happened and advice on what to do next. A code not listed shows its own detail.
+ERROR_WORDS = {
+    "not_found": ("We can't find that page", "The address may be mistyped, or the page is not yours to see."),
+    "forbidden": (
+        "That isn't open to you",
+        "This page or action needs another role. If you think it should work, ask an admin.",
+    ),
+    "mfa_required": (
+        "Sign in with your authenticator app",
+        "Staff work needs two-step sign-in. Set up an authenticator app on the security page, "
+        "then sign out and in again with a code.",
+    ),
+    "own_account": ("Not on your own account", "Staff powers never apply to your own accounts: ask a colleague."),
+    "csrf_failed": ("This form has expired", "Reload the page and send the form again."),
+    "method_not_allowed": ("That doesn't work here", "Use the page's own buttons and links."),
+    "rate_limited": ("Too many attempts", "Wait a minute, then try again."),
+    "service_unavailable": ("The bank is busy", "Nothing was changed. Try again in a moment."),
+    "internal_error": (
+        "Something went wrong on our side",
+        "Nothing was changed. Try again; if it keeps happening, quote the request id below.",
+    ),
+}
+# Refusals whose detail says which rule refused ("Only an admin unlocks a teller or an admin").
+SPECIFIC_DETAIL = frozenset({"forbidden", "own_account"})
+
+
+def error_words(problem: dict) -> tuple[str, str]:
+    """(title, advice) for an error page; a code without words of its own shows its title and detail."""
+    return ERROR_WORDS.get(problem.get("code"), (problem.get("title"), problem.get("detail")))
+
+
+def error_toast(problem: dict) -> str:
+    """An HTMX request's error in one toast: the error page's words, the rule that refused where the
+    detail names one, and the request id where the words ask for it (a toast has no "below")."""
+    code, detail = problem.get("code"), problem.get("detail") or ""
+    if code not in ERROR_WORDS:
+        return FRIENDLY.get(code, detail)
+    title, advice = ERROR_WORDS[code]
+    if code in SPECIFIC_DETAIL and detail and detail != problem.get("title"):
+        advice = detail if detail.endswith((".", "!", "?")) else f"{detail}."
+    if code == "internal_error":  # the toast quotes the id itself (the response's X-Request-ID)
+        request_id = problem.get("request_id")
+        advice = f"Nothing was changed. Try again; if it keeps happening, quote the request id {request_id}."
+    return f"{title}. {advice}"
+
+
 def available_cents(account) -> int:
     """What the account can spend now: its available balance where holds exist (SPEC 13), else its balance."""
     available = getattr(account, "available_cents", None)
