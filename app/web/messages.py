@@ -70,6 +70,10 @@ def error_toast(problem: dict) -> str:
     """An HTMX request's error in one toast: the error page's words, the rule that refused where the
     detail names one, and the request id where the words ask for it (a toast has no "below")."""
     code, detail = problem.get("code"), problem.get("detail") or ""
+    if code == "validation_error":  # no field is marked on the page: the toast names them
+        fields = [e for e in problem.get("errors") or () if isinstance(e, dict) and "field" in e]
+        named = [f"{e['field'].replace('_', ' ').capitalize()}: {e.get('message', 'invalid')}" for e in fields]
+        return "; ".join(named) + "." if named and detail == "Validation failed" else detail
     if code not in ERROR_WORDS:
         return FRIENDLY.get(code, detail)
     title, advice = ERROR_WORDS[code]

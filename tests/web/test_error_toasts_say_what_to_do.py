@@ -66,3 +66,9 @@ def test_the_error_page_keeps_its_words_and_request_id(web, client, account, ser
     html = response.get_data(as_text=True)
     assert "Something went wrong on our side" in html
     assert f"Request id: <code>{response.headers['X-Request-ID']}</code>" in html
+
+
+def test_a_refused_query_toasts_what_to_correct_not_validation_failed(web, client, account):
+    response = client.get("/statements", query_string={"account_id": "abc"}, headers=HX)
+    assert response.status_code == 422
+    assert toast(response)["message"] == "Account id: choose one."
