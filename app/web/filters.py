@@ -40,22 +40,6 @@ def day(value) -> str:
     return (value if isinstance(value, date) else date.fromisoformat(str(value))).strftime("%d %b %Y")
 
 
-def audit_details(details) -> list[tuple[str, str]]:
-    """An audit record's details for people: "Amount: $12.50", not {"amount_cents": 1250}."""
-    shown = []
-    for key, value in (details or {}).items():
-        if key.endswith("_cents") and isinstance(value, int):
-            shown.append((humanize(key[: -len("_cents")]), format_cents(value)))
-        elif isinstance(value, str) and (key == "until" or key.endswith(("_at", "_until"))):
-            shown.append((humanize(key), localtime(value, "%d %b %Y %H:%M %Z")))
-        elif isinstance(value, bool):
-            shown.append((humanize(key), "yes" if value else "no"))
-        elif value is not None:
-            text = str(value)
-            shown.append((humanize(key), text if len(text) <= 80 else text[:77] + "…"))
-    return shown
-
-
 def shortdate(value: date) -> str:
     return value.strftime("%d %b")
 
@@ -135,7 +119,6 @@ def init_app(app) -> None:
         datetime_attr=datetime_attr,
         shortdate=shortdate,
         day=day,
-        audit_details=audit_details,
         humanize=humanize,
     )
     app.jinja_env.globals.update(
