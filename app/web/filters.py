@@ -9,7 +9,7 @@ from markupsafe import Markup
 from app.web.idempotent_forms import new_idempotency_key
 from app.web.messages import error_words
 from app.web.navigation import current_user, landing_for
-from app.web.zones import user_zone
+from app.web.zones import canonical_timezone, user_zone
 from entities.clock import now_iso, parse_iso
 from entities.money import format_cents
 
@@ -131,6 +131,7 @@ def init_app(app) -> None:
         landing_for=landing_for,
         approvals_waiting=approvals_waiting,
         error_words=error_words,
+        canonical_timezone=canonical_timezone,
     )
 
     @app.context_processor
