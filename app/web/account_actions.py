@@ -89,6 +89,8 @@ def reverse(account_id: int, entry_id: int):
             return _sent_for_approval(account_id, entry_id, account.currency, result)
         entry = settled(result)
     except DomainError as error:
+        if any(isinstance(e, dict) and e.get("field") == "reason" for e in error.errors):
+            return _reason_refused(error, account, entry_id)
         recorded = "entry_id" in error.extra  # a decline was written to the ledger: show it in the history
         return action_failed(
             error,
@@ -102,6 +104,19 @@ def reverse(account_id: int, entry_id: int):
     else:
         message = f"Reversed entry #{entry_id}: {format_cents(entry.amount_cents, account.currency)} moved back."
     return done(message, url_for("accounts.detail", account_id=account_id), events=["balance-changed"])
+
+
+def _reason_refused(error: DomainError, account, entry_id: int):
+    """No reason, or one the text rule refuses: said next to the reason field (SPEC 10), in the line's
+    own reverse row for HTMX, or on the page with that line's form open."""
+
+    def page_view(forms, status):
+        failed = {**forms["reverse"], "entry_id": entry_id}  # which line's form to open
+        return detail_page(account.id, forms={"reverse": failed}, status=status)
+
+    return form_failed(
+        error, "reverse", "partials/accounts/_reverse_row.html", page_view, account=account, entry_id=entry_id
+    )
 
 
 def _sent_for_approval(account_id: int, entry_id: int, currency: str, result):
