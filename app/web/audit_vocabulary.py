@@ -150,3 +150,7 @@ LABELS = {
     "approval_action": "Asked for",
     "to_role": "New role",
 }
+# What a record is about, when it names no person, account or card.
+RESOURCE_WORDS = {"journal_entry": "Entry", "idempotency_key": "Repeated request", "route": "Page"}
+# Detail values that are codes shown capitalized ("savings" -> "Savings").
+CAPITALIZED = frozenset({"type", "status", "kind"})

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.web.audit_vocabulary import ACTION_GROUPS, ACTION_WORDS, LABELS, REASON_WORDS, VALUE_WORDS
+from app.web.audit_vocabulary import (
+    ACTION_GROUPS,
+    ACTION_WORDS,
+    CAPITALIZED,
+    LABELS,
+    REASON_WORDS,
+    RESOURCE_WORDS,
+    VALUE_WORDS,
+)
 from app.web.filters import localtime, money
 from services.audit import AuditNames, as_id
 
@@ -71,11 +79,11 @@ _BY_KIND = {"user": user_words, "account": account_words, "card": card_words}
 
 
 def resource_words(record, names: AuditNames) -> str:
-    """What a record is about: "Grace Hopper (customer)", "Checking ···4821", "Journal entry #12"."""
+    """What a record is about: "Grace Hopper", "Checking ···4821", "Entry #12"."""
     kind, resource_id = record.resource_type, record.resource_id
     if kind in _BY_KIND and resource_id:
         return _BY_KIND[kind](names, resource_id)
-    label = _humanize(kind)
+    label = RESOURCE_WORDS.get(kind) or _humanize(kind)
     return f"{label} #{resource_id}" if resource_id else label
 
 
@@ -120,6 +128,8 @@ def _value(key, value, names, currency) -> str:
         return localtime(value, "%d %b %Y %H:%M %Z")
     if key in VALUE_WORDS:
         return VALUE_WORDS[key].get(str(value), _humanize(value))
+    if key in CAPITALIZED and isinstance(value, str):
+        return _humanize(value)
     if key == "reason" and isinstance(value, str) and set(value) <= _PLAIN_CODE:
         return REASON_WORDS.get(value) or _humanize(value)
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
