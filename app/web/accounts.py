@@ -58,6 +58,9 @@ def _history(account_id: int, filters: dict, filter_form: dict):
 
 def detail_page(account_id: int, forms=None, status=200):
     account = services().accounts.get(require_actor(), account_id)
+    filters, filter_form = read_filters()
+    if filter_form["errors"] and status == 200:  # the page, with the refused filter said by the filters
+        status = 422
     return render(
         "pages/accounts/detail.html",
         "partials/accounts/_detail.html",
@@ -67,7 +70,7 @@ def detail_page(account_id: int, forms=None, status=200):
         kinds=KINDS,
         statuses=STATUSES,
         **account_money(account),
-        **_history(account_id, *read_filters()),
+        **_history(account_id, filters, filter_form),
         **code_field(),
         **staff_events(account),
     )

@@ -71,7 +71,7 @@ def test_filters_that_work_clear_the_message_beside_them(web, client, account):
 
 def test_a_reloaded_inverted_range_shows_the_account_page_with_the_message_by_the_filters(web, client, account):
     response = client.get(f"/accounts/{account.id}?from=2026-12-31&to=2026-12-01")
-    assert response.status_code == 200
+    assert response.status_code == 422  # the whole account page, refusing only the filter
     html = response.get_data(as_text=True)
     assert 'id="account-balance">$100.00<' in html  # the account page, not an error page
     assert "Validation failed" not in html
@@ -87,7 +87,7 @@ def test_a_reloaded_inverted_range_shows_the_account_page_with_the_message_by_th
 
 def test_an_unknown_kind_is_said_once_in_words(web, client, account):
     response = client.get(f"/accounts/{account.id}?kind=bogus")
-    assert response.status_code == 200
+    assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "Validation failed" not in html
     assert html.count("Choose a kind from the list.") == 1
