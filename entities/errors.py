@@ -7,6 +7,8 @@ never the title again."""
 
 from __future__ import annotations
 
+import re
+
 
 class DomainError(Exception):
     code = "domain_error"
@@ -243,6 +245,23 @@ def not_visible(resource_type: str | None, resource_id=None) -> NotFound:
     if resource_id is None:
         return NotFound(f"No such {words} is visible to you")
     return NotFound(f"No {words} {str(resource_id)[:40]} is visible to you")
+
+
+# A staff-only action refused by role alone names the role and the action's code for API clients;
+# the pages show their own words instead (app/web/messages.py), never the code.
+_ROLE_REFUSAL = re.compile(r"(?:\w+s|Anonymous callers) may not do this \([\w.]+\)")
+
+
+def not_permitted(role, action: str) -> Forbidden:
+    """The 403 of a denial by role: who may not, and the refused action (``user.list``)."""
+    who = f"{str(role).capitalize()}s" if role else "Anonymous callers"
+    return Forbidden(f"{who} may not do this ({action})")
+
+
+def names_a_rule(detail: str | None) -> bool:
+    """Whether a 403's detail says which rule refused ("Only an admin unlocks a teller or an admin")
+    rather than only the caller's role and the action's code."""
+    return bool(detail) and not _ROLE_REFUSAL.fullmatch(detail)
 
 
 class FieldErrors:

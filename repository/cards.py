@@ -45,6 +45,15 @@ class CardRepository:
     def get(self, card_id: int) -> Card | None:
         return _card(self.conn.execute(f"SELECT {_COLUMNS} FROM cards WHERE id = ?", (card_id,)).fetchone())
 
+    def many(self, card_ids) -> dict[int, Card]:
+        """The listed cards, by id, in one query (masked: ciphertext and the last four only)."""
+        ids = sorted(set(card_ids))
+        if not ids:
+            return {}
+        marks = ", ".join("?" for _ in ids)
+        rows = self.conn.execute(f"SELECT {_COLUMNS} FROM cards WHERE id IN ({marks})", ids)
+        return {card.id: card for card in map(_card, rows)}
+
     def current_for_account(self, account_id: int) -> Card | None:
         """The account's card that is not cancelled (there is at most one)."""
         row = self.conn.execute(

@@ -176,8 +176,10 @@ class AccountService:
             record(uow, actor, "account.pin_change", "success", "account", account.id)
             uow.commit()
 
-    def close(self, actor: Actor, account_id: int) -> Account:
-        """Close at zero balance; final."""
+    def close(self, actor: Actor, account_id: int, reason: str | None = None) -> Account:
+        """Close at zero balance; final. The audit keeps ``reason`` (staff closing a customer's
+        account give one; the holder, or the API, may omit it)."""
+        why = reason_details(reason)
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "account.close")
             uow.accounts.lock(account)  # a deposit racing the close either lands first (refused) or after (declined)
@@ -185,7 +187,7 @@ class AccountService:
                 raise AccountUnavailable("Account is already closed")
             if account.balance_cents != 0:
                 raise BalanceNotZero()
-            return self._set_status(uow, actor, account, AccountStatus.CLOSED, "account.close")
+            return self._set_status(uow, actor, account, AccountStatus.CLOSED, "account.close", why)
 
     def freeze(self, actor: Actor, account_id: int, reason: str | None = None) -> Account:
         """Staff: freeze an account; the audit keeps ``reason``."""

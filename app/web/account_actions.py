@@ -8,7 +8,7 @@ from flask import Blueprint, request, url_for
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
 from app.web.accounts import detail_page
-from app.web.forms import action_failed, form_failed, required_reason
+from app.web.forms import action_failed, form_failed, free_text, required_reason
 from app.web.htmx import done
 from app.web.idempotent_forms import idempotent_form, settled
 from entities.approvals import Approval
@@ -58,7 +58,9 @@ def close(account_id: int):
     actor = require_actor()
     account = services().accounts.get(actor, account_id)
     try:
-        account = services().accounts.close(actor, account_id)
+        # SPEC 10: staff closing a customer's account say why; the holder may give no reason.
+        reason = required_reason() if _staff_on_anothers(actor, account) else free_text("reason")
+        account = services().accounts.close(actor, account_id, reason)
     except DomainError as error:
         return form_failed(
             error, "close", "partials/accounts/_close_form.html", _page_view(account_id), account=account
@@ -69,6 +71,10 @@ def close(account_id: int):
         url_for("accounts.detail", account_id=account_id),
         events=["account-changed"],
     )
+
+
+def _staff_on_anothers(actor, account) -> bool:
+    return actor.is_staff and account.owner_id != actor.user_id
 
 
 @bp.post("/accounts/<int:account_id>/entries/<int:entry_id>/reverse")
@@ -83,6 +89,8 @@ def reverse(account_id: int, entry_id: int):
             return _sent_for_approval(account_id, entry_id, account.currency, result)
         entry = settled(result)
     except DomainError as error:
+        if any(isinstance(e, dict) and e.get("field") == "reason" for e in error.errors):
+            return _reason_refused(error, account, entry_id)
         recorded = "entry_id" in error.extra  # a decline was written to the ledger: show it in the history
         return action_failed(
             error,
@@ -96,6 +104,19 @@ def reverse(account_id: int, entry_id: int):
     else:
         message = f"Reversed entry #{entry_id}: {format_cents(entry.amount_cents, account.currency)} moved back."
     return done(message, url_for("accounts.detail", account_id=account_id), events=["balance-changed"])
+
+
+def _reason_refused(error: DomainError, account, entry_id: int):
+    """No reason, or one the text rule refuses: said next to the reason field (SPEC 10), in the line's
+    own reverse row for HTMX, or on the page with that line's form open."""
+
+    def page_view(forms, status):
+        failed = {**forms["reverse"], "entry_id": entry_id}  # which line's form to open
+        return detail_page(account.id, forms={"reverse": failed}, status=status)
+
+    return form_failed(
+        error, "reverse", "partials/accounts/_reverse_row.html", page_view, account=account, entry_id=entry_id
+    )
 
 
 def _sent_for_approval(account_id: int, entry_id: int, currency: str, result):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from flask import Blueprint, request, url_for
 
@@ -11,54 +11,23 @@ from app.ratelimit import money_limit
 from app.web.account_events import staff_events
 from app.web.account_holds import account_money
 from app.web.forms import form_failed, free_text, optional, parse_amount
+from app.web.history_filters import KINDS, STATUSES, read_filters
 from app.web.htmx import done, fragment, is_htmx, render
 from app.web.idempotent_forms import idempotent_form, settled
 from app.web.step_up import code_field
-from entities.errors import DomainError, ValidationFailed
-from entities.ledger import EntryKind, EntryStatus
+from entities.errors import DomainError
 from entities.money import format_cents
 
 bp = Blueprint("accounts", __name__)
 
-KINDS = [("", "All kinds")] + [(str(k), str(k).replace("_", " ").capitalize()) for k in EntryKind]
-STATUSES = [("", "Any status")] + [(str(s), str(s).capitalize()) for s in EntryStatus]
 PAGE_SIZE = 20
-DAY_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d %B %Y")
 
 
-def _filters() -> dict:
-    """The history filters from the query string, checked (an unknown value is a 422, not a 500)."""
-    args = request.args
-    filters = {name: args.get(name, "").strip() for name in ("kind", "status", "from", "to")}
-    if filters["kind"] and filters["kind"] not in set(EntryKind):
-        raise ValidationFailed(errors=[{"field": "kind", "message": "unknown kind"}])
-    if filters["status"] and filters["status"] not in set(EntryStatus):
-        raise ValidationFailed(errors=[{"field": "status", "message": "unknown status"}])
-    for name in ("from", "to"):
-        if filters[name]:
-            filters[name] = parse_day(filters[name], name).isoformat()
-    if filters["from"] and filters["to"] and filters["from"] > filters["to"]:
-        raise ValidationFailed(
-            "The From date is after the To date: nothing could match. Swap them.",
-            errors=[{"field": "from", "message": "is after the To date"}],
-        )
-    return filters
-
-
-def parse_day(text: str, name: str) -> date:
-    """A filter date as shown on the pages ("02 Dec 2026") or as ISO ("2026-12-02")."""
-    for pattern in DAY_FORMATS:
-        try:
-            return datetime.strptime(text.strip(), pattern).date()
-        except ValueError:
-            continue
-    raise ValidationFailed(
-        "Dates look like 02 Dec 2026 (or 2026-12-02)", errors=[{"field": name, "message": "must be a date"}]
-    )
-
-
-def _history(account_id: int, filters: dict):
+def _history(account_id: int, filters: dict, filter_form: dict):
+    """A page of history lines; none while a filter is refused (its message stands by the filters)."""
     actor = require_actor()
+    if filter_form["errors"]:
+        return {"items": [], "names": {}, "next_cursor": None, "filters": filters, "filter_form": filter_form}
     items, next_cursor = services().ledger.history(
         actor,
         account_id,
@@ -80,6 +49,7 @@ def _history(account_id: int, filters: dict):
         "names": services().overview.describe(actor, account_id, items),
         "next_cursor": next_cursor,
         "filters": filters,
+        "filter_form": filter_form,
         "can_reverse": actor.is_staff,
         "reversed_ids": reversed_ids,
         "waiting_ids": waiting_ids,
@@ -88,6 +58,9 @@ def _history(account_id: int, filters: dict):
 
 def detail_page(account_id: int, forms=None, status=200):
     account = services().accounts.get(require_actor(), account_id)
+    filters, filter_form = read_filters()
+    if filter_form["errors"] and status == 200:  # the page, with the refused filter said by the filters
+        status = 422
     return render(
         "pages/accounts/detail.html",
         "partials/accounts/_detail.html",
@@ -97,7 +70,7 @@ def detail_page(account_id: int, forms=None, status=200):
         kinds=KINDS,
         statuses=STATUSES,
         **account_money(account),
-        **_history(account_id, _filters()),
+        **_history(account_id, filters, filter_form),
         **code_field(),
         **staff_events(account),
     )
@@ -120,9 +93,17 @@ def history(account_id: int):
     if not is_htmx():
         return detail_page(account_id)
     account = services().accounts.get(require_actor(), account_id)
-    filters = _filters()
-    response = fragment("partials/accounts/_history_rows.html", account=account, **_history(account_id, filters))
-    if not request.args.get("cursor"):  # a filter change: the address bar keeps it (a reload shows the same)
+    filters, filter_form = read_filters()
+    status = 422 if filter_form["errors"] else 200
+    response = fragment(
+        "partials/accounts/_history_rows.html",
+        status,
+        account=account,
+        filter_feedback=not request.args.get("cursor"),
+        **_history(account_id, filters, filter_form),
+    )
+    if not request.args.get("cursor") and status == 200:
+        # a filter change: the address bar keeps it (a reload shows the same)
         shown = {name: value for name, value in filters.items() if value}
         response.headers["HX-Replace-Url"] = url_for("accounts.detail", account_id=account_id, **shown)
     return response

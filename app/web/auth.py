@@ -14,6 +14,7 @@ from app.web.forms import form_failed, form_state
 from app.web.htmx import fragment, is_htmx, redirect_to, render
 from app.web.navigation import current_user, landing_for, safe_next
 from app.web.session_cookie import forget_session_cookie, set_session_cookie
+from app.web.zones import canonical_timezone
 from entities import mfa
 from entities.errors import DomainError, ValidationFailed
 from services.identity import MfaChallenge
@@ -152,7 +153,10 @@ def register_submit():
 
 
 def _adopt_browser_timezone(actor, timezone) -> None:
-    """The zone static/js/app.js read from the browser; an unknown or missing one leaves UTC."""
+    """The zone static/js/app.js read from the browser, under its current name (a browser may
+    report an old alias such as "Asia/Calcutta", which the picker does not list); an unknown or
+    missing one leaves UTC."""
+    timezone = canonical_timezone(timezone) if timezone else None
     if not timezone or timezone == "UTC":
         return
     try:

@@ -8,6 +8,7 @@ from flask import make_response, redirect, render_template, request
 
 from app.auth import SESSION_COOKIE
 from app.web.htmx import hx_trigger, is_htmx
+from app.web.messages import error_toast
 from app.web.navigation import safe_next
 from app.web.session_cookie import forget_session_cookie
 
@@ -43,7 +44,7 @@ def web_error(status: int, body: dict, headers=None):
         response = _to_login()
     elif request.headers.get("HX-Request") == "true":
         response = make_response(render_template("partials/_error.html", problem=body), status)
-        hx_trigger(response, body["detail"], level="error")
+        hx_trigger(response, error_toast(body), level="error")
         response.headers["HX-Reswap"] = "none"
     else:
         response = make_response(render_template("pages/error.html", problem=body), status)

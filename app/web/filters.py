@@ -7,8 +7,9 @@ from datetime import date, datetime
 from markupsafe import Markup
 
 from app.web.idempotent_forms import new_idempotency_key
+from app.web.messages import error_words, refusing_rule
 from app.web.navigation import current_user, landing_for
-from app.web.zones import user_zone
+from app.web.zones import canonical_timezone, user_zone
 from entities.clock import now_iso, parse_iso
 from entities.money import format_cents
 
@@ -37,22 +38,6 @@ def day(value) -> str:
     if not value:
         return ""
     return (value if isinstance(value, date) else date.fromisoformat(str(value))).strftime("%d %b %Y")
-
-
-def audit_details(details) -> list[tuple[str, str]]:
-    """An audit record's details for people: "Amount: $12.50", not {"amount_cents": 1250}."""
-    shown = []
-    for key, value in (details or {}).items():
-        if key.endswith("_cents") and isinstance(value, int):
-            shown.append((humanize(key[: -len("_cents")]), format_cents(value)))
-        elif isinstance(value, str) and (key == "until" or key.endswith(("_at", "_until"))):
-            shown.append((humanize(key), localtime(value, "%d %b %Y %H:%M %Z")))
-        elif isinstance(value, bool):
-            shown.append((humanize(key), "yes" if value else "no"))
-        elif value is not None:
-            text = str(value)
-            shown.append((humanize(key), text if len(text) <= 80 else text[:77] + "…"))
-    return shown
 
 
 def shortdate(value: date) -> str:
@@ -143,7 +128,6 @@ def init_app(app) -> None:
         datetime_attr=datetime_attr,
         shortdate=shortdate,
         day=day,
-        audit_details=audit_details,
         humanize=humanize,
     )
     app.jinja_env.globals.update(
@@ -156,6 +140,9 @@ def init_app(app) -> None:
         now_local=now_local,
         landing_for=landing_for,
         approvals_waiting=approvals_waiting,
+        error_words=error_words,
+        refusing_rule=refusing_rule,
+        canonical_timezone=canonical_timezone,
     )
 
     @app.context_processor

@@ -76,7 +76,10 @@ def action_failed(error: DomainError, name: str, page_view, message: str | None 
     if error.code in NOT_FORM_ERRORS:
         raise error
     named = [f"{e['field'].capitalize()}: {e['message']}" for e in error.errors if isinstance(e, dict) and "field" in e]
-    message = message or "; ".join(named) or FRIENDLY.get(error.code, error.detail)
+    # A refused field's own sentence ("Say why: the audit log keeps the reason.") reads better than
+    # "Reason: say why: ..."; the generic title ("Validation failed") does not.
+    own_detail = error.detail if error.code == "validation_error" and error.detail != error.title else None
+    message = message or own_detail or "; ".join(named) or FRIENDLY.get(error.code, error.detail)
     if is_htmx():
         response = make_response("", status_of(error))
         response.headers["HX-Reswap"] = "none"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
-from functools import cache
 
 from flask import Blueprint, flash, request, url_for
 
@@ -14,6 +13,7 @@ from app.ratelimit import password_change_limit
 from app.web import two_step
 from app.web.forms import NOT_FORM_ERRORS, form_failed, form_state
 from app.web.htmx import done, fragment, is_htmx, redirect_to, render
+from app.web.zones import canonical_timezone, zone_links
 from entities.errors import DomainError, InvalidCredentials
 
 bp = Blueprint("settings", __name__)
@@ -22,35 +22,29 @@ SECURITY = "settings.security"
 TWO_STEP = "partials/settings/_two_step.html"
 
 
-REGIONS = ("Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/")
+REGIONS = ("Africa", "America", "Antarctica", "Asia", "Atlantic", "Australia", "Europe", "Indian", "Pacific")
 
 
-@cache
-def _aliases() -> frozenset[str]:
-    """Backward-compatible and deprecated zone names ("Asia/Calcutta", "US/Eastern"): the links of
-    the system's tz database, which a picker should not offer beside their real names."""
-    for folder in zoneinfo.TZPATH:
-        try:
-            with open(f"{folder}/tzdata.zi", encoding="utf-8") as source:
-                return frozenset(line.split()[2] for line in source if line.startswith("L "))
-        except OSError:
-            continue
-    return frozenset()
-
-
-def timezones() -> list[tuple[str, str]]:
-    """The zone picker: UTC, then each canonical "Region/City" with its offset now (not cached: the
-    offsets change with daylight saving time)."""
-    names = sorted(
-        name for name in zoneinfo.available_timezones() if name.startswith(REGIONS) and name not in _aliases()
-    )
-    return [("UTC", "UTC")] + [(name, _label(name)) for name in names]
+def timezones(current: str | None = None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The zone picker, grouped by region for <optgroup>: UTC, then each canonical "Region/City"
+    with its offset now (not cached: offsets change with daylight saving time). Old aliases are
+    left out (app/web/zones.py maps them to their zone); a ``current`` zone the list lacks (e.g.
+    "EST5EDT") is offered first, so saving the profile never changes it silently."""
+    aliases = zone_links()
+    names = sorted(n for n in zoneinfo.available_timezones() if n.partition("/")[0] in REGIONS and n not in aliases)
+    groups = [("", [("UTC", "UTC")])]
+    if current and current != "UTC" and current not in names:
+        groups.insert(0, ("", [(current, f"{current} (your current zone)")]))
+    for region in REGIONS:
+        groups.append((region, [(name, _label(name)) for name in names if name.partition("/")[0] == region]))
+    return groups
 
 
 def _label(name: str) -> str:
+    """ "America/Argentina/Buenos_Aires" -> "Argentina · Buenos Aires (UTC-03:00)"; the region is the group."""
     offset = datetime.now(zoneinfo.ZoneInfo(name)).strftime("%z")
-    region, _, place = name.partition("/")
-    return f"{region} · {place.replace('_', ' ').replace('/', ' · ')} (UTC{offset[:3]}:{offset[3:]})"
+    place = name.partition("/")[2]
+    return f"{place.replace('_', ' ').replace('/', ' · ')} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _sessions() -> dict:
@@ -67,7 +61,7 @@ def _page(forms=None, status=200, **two_step_state):
         status,
         user=user,
         forms=forms or {},
-        timezones=timezones(),
+        timezones=timezones(canonical_timezone(user.timezone)),
         two_step=two_step.card(actor, **two_step_state),
         **_sessions(),
     )
@@ -112,14 +106,14 @@ def change_password():
 def update_profile():
     actor = require_actor()
     try:
+        zone = request.form.get("timezone")
         services().identity.update_profile(
-            actor, request.form.get("full_name", ""), request.form.get("timezone") or None
+            actor, request.form.get("full_name", ""), canonical_timezone(zone) if zone else None
         )
     except DomainError as error:
         user = services().identity.get(actor)
-        return form_failed(
-            error, "profile", "partials/settings/_profile_form.html", _page, user=user, timezones=timezones()
-        )
+        zones = timezones(canonical_timezone(user.timezone))
+        return form_failed(error, "profile", "partials/settings/_profile_form.html", _page, user=user, timezones=zones)
     flash("Profile saved.", "success")
     return redirect_to(url_for(SECURITY))  # names and times change everywhere on the page
 

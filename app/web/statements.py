@@ -6,10 +6,10 @@ from datetime import date
 
 from flask import Blueprint, request
 
-from app.api.statements import csv_response
 from app.auth import require_actor, services
 from app.web.forms import form_int
 from app.web.htmx import render
+from app.web.statement_csv import statement_download
 from entities.clock import utcnow
 from entities.errors import ValidationFailed
 
@@ -73,4 +73,9 @@ def _holder(actor, account) -> str | None:
 
 @bp.get("/statements/<int:account_id>/<month>.csv")
 def download(account_id: int, month: str):
-    return csv_response(services().statements.monthly(require_actor(), account_id, month))
+    """The statement page's words as CSV (the API's CSV, with ledger codes, is for programs)."""
+    actor = require_actor()
+    statement = services().statements.monthly(actor, account_id, month)
+    account = services().accounts.get(actor, account_id)
+    names = services().overview.describe(actor, account_id, [*statement.lines, *statement.declined])
+    return statement_download(statement, account, _holder(actor, account), _label(statement.month), names)

@@ -127,9 +127,10 @@
   });
 
   // After a fragment swap, move focus to the first invalid field so keyboard and screen-reader
-  // users land on the error; otherwise leave focus alone. An outerHTML swap (a form that answers
-  // itself) replaces the target: the element htmx names is then detached, so the field is looked
-  // for in what took its place, found from where the old element stood.
+  // users land on the error; a refusal that names no field (a wrong password, money still in the
+  // account) focuses the form's message instead; otherwise leave focus alone. An outerHTML swap
+  // (a form that answers itself) replaces the target: the element htmx names is then detached, so
+  // the field is looked for in what took its place, found from where the old element stood.
   var swapped = null;
   document.addEventListener("htmx:beforeSwap", function (event) {
     var target = event.detail.target;
@@ -141,9 +142,16 @@
       scope = swapped.next ? swapped.next.previousElementSibling : swapped.parent.lastElementChild;
     }
     swapped = null;
-    var invalid = scope && scope.querySelector ? scope.querySelector('[aria-invalid="true"]') : null;
+    if (!scope || !scope.querySelector) {
+      return;
+    }
+    var invalid = scope.querySelector('[aria-invalid="true"]');
+    var failed = event.detail.xhr && event.detail.xhr.status >= 400;
+    var message = scope.matches(".form-message") ? scope : scope.querySelector(".form-message");
     if (invalid) {
       invalid.focus();
+    } else if (failed && message) {
+      message.focus();
     }
   });
 })();

@@ -30,7 +30,7 @@ def test_a_large_reversal_waits_for_a_second_teller(visitor, live_server):
     me.goto(f"/accounts/{target.id}")
     expect(page.locator("#account-balance")).to_have_text("$1,500.00")
     page.get_by_text(f"Reverse… entry #{entry.id}").click()
-    page.get_by_label("Reason").fill("Sent twice by mistake")
+    page.get_by_label("Reason", exact=True).fill("Sent twice by mistake")  # not "Reason for closing"
     page.get_by_role("button", name=f"Reverse entry #{entry.id}").click()
     expect(page.locator("#toasts")).to_contain_text(f"Sent for approval: reversing entry #{entry.id} ($1,500.00)")
     line = page.locator("#history-rows tr").filter(has_text="Reversal awaiting approval")

@@ -293,7 +293,9 @@ def test_an_overlong_reason_is_422_and_reverses_nothing(web, deposited):
     web.staff("teller")
     response = web.post(f"/accounts/{account.id}/entries/{entry_id}/reverse", {"reason": "x" * 141}, htmx=True)
     assert response.status_code == 422
-    assert _trigger(response)["toast"]["message"] == "Reason: at most 140 characters"
+    assert f'<p class="field-error" id="reverse-{entry_id}-reason-error">at most 140 characters</p>' in (
+        response.get_data(as_text=True)
+    )
     assert web.sql("SELECT COUNT(*) FROM journal_entries WHERE reverses_entry_id = ?", entry_id) == [(0,)]
 
 

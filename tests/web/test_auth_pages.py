@@ -191,6 +191,6 @@ def test_a_locked_sign_in_says_when_the_lock_ends_and_who_can_lift_it(web):
 def test_the_zone_picker_offers_canonical_zones_with_their_offsets(web, client):
     web.customer()
     html = client.get("/settings/security").get_data(as_text=True)
-    assert '<option value="Asia/Kolkata">Asia · Kolkata (UTC+05:30)</option>' in html
+    assert '<option value="Asia/Kolkata">Kolkata (UTC+05:30)</option>' in html  # in the "Asia" group
     for alias in ("Asia/Calcutta", "US/Eastern", "Etc/GMT+5", "GB"):
         assert f'value="{alias}"' not in html

@@ -1,0 +1,140 @@
+"""The audit log viewer in words (SPEC 7 and 10): actions, reasons and details as people say them,
+people by name, accounts by their masked number, money in the account's currency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.web.audit_vocabulary import (
+    ACTION_GROUPS,
+    ACTION_WORDS,
+    CAPITALIZED,
+    LABELS,
+    REASON_WORDS,
+    RESOURCE_WORDS,
+    VALUE_WORDS,
+)
+from app.web.filters import localtime, money
+from services.audit import AuditNames, as_id
+
+_PLAIN_CODE = frozenset("abcdefghijklmnopqrstuvwxyz_")
+MAX_TEXT = 80
+
+
+def action_words(action: str) -> str:
+    """ "account.freeze" -> "Account frozen"; an unknown code humanized."""
+    return ACTION_WORDS.get(action) or _humanize(action)
+
+
+def action_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """The action filter's groups of (code, words); an address's unknown action stays choosable."""
+    groups = [("", [("", "Any action")])] + [(label, list(actions)) for label, actions in ACTION_GROUPS]
+    if current and current not in ACTION_WORDS:
+        groups.append(("Other", [(current, _humanize(current))]))
+    return groups
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One audit record as the viewer shows it."""
+
+    record: object
+    action: str
+    actor: object  # the User, or None (system, anonymous, or gone)
+    resource: str
+    details: list[tuple[str, str]]
+
+
+def rows_in_words(records, names: AuditNames) -> list[AuditRow]:
+    return [
+        AuditRow(
+            record,
+            action_words(record.action),
+            names.users.get(record.actor_id) if record.actor_id is not None else None,
+            resource_words(record, names),
+            record_details(record, names),
+        )
+        for record in records
+    ]
+
+
+def user_words(names: AuditNames, user_id) -> str:
+    user = names.users.get(as_id(user_id))
+    return user.full_name if user else f"user #{user_id}"
+
+
+def account_words(names: AuditNames, account_id) -> str:
+    account = names.accounts.get(as_id(account_id))
+    if account is None:
+        return f"account #{account_id}"
+    return f"{_humanize(account.type)} ···{account.number[-4:]}"
+
+
+def card_words(names: AuditNames, card_id) -> str:
+    card = names.cards.get(as_id(card_id))
+    return f"card ···{card.pan_last4}" if card else f"card #{card_id}"
+
+
+_BY_KIND = {"user": user_words, "account": account_words, "card": card_words}
+
+
+def resource_words(record, names: AuditNames) -> str:
+    """What a record is about: "Grace Hopper", "Checking ···4821", "Entry #12"."""
+    kind, resource_id = record.resource_type, record.resource_id
+    if kind in _BY_KIND and resource_id:
+        return _BY_KIND[kind](names, resource_id)
+    label = RESOURCE_WORDS.get(kind) or _humanize(kind)
+    return f"{label} #{resource_id}" if resource_id else label
+
+
+def record_currency(record, names: AuditNames) -> str:
+    """The currency of a record's amounts: the record's own, else its account's, else USD."""
+    if isinstance(record.details.get("currency"), str):
+        return record.details["currency"]
+    account_id = record.details.get("account_id")
+    if account_id is None and record.resource_type == "account":
+        account_id = record.resource_id
+    account = names.accounts.get(as_id(account_id))
+    return account.currency if account else "USD"
+
+
+def record_details(record, names: AuditNames) -> list[tuple[str, str]]:
+    """A record's details for people: "Amount: €50.00", "Account: Checking ···4821", "Reason: Wrong
+    PIN"; never {"amount_cents": 5000} or "Owner id: 3"."""
+    currency = record_currency(record, names)
+    shown = []
+    for key, value in (record.details or {}).items():
+        if value is None or key == "currency":
+            continue
+        label = LABELS.get(key) or _humanize(key.removesuffix("_cents").removesuffix("_id"))
+        shown.append((label, _value(key, value, names, currency)))
+    return shown
+
+
+def _value(key, value, names, currency) -> str:
+    if key.endswith("_cents") and isinstance(value, int) and not isinstance(value, bool):
+        return money(value, currency)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if key in ("owner_id", "user_id", "requested_by", "observed_by"):
+        return user_words(names, value)
+    if key == "account_id":
+        return account_words(names, value)
+    if key == "card_id":
+        return card_words(names, value)
+    if key.endswith("_id"):
+        return f"#{value}"
+    if isinstance(value, str) and (key == "until" or key.endswith(("_at", "_until"))):
+        return localtime(value, "%d %b %Y %H:%M %Z")
+    if key in VALUE_WORDS:
+        return VALUE_WORDS[key].get(str(value), _humanize(value))
+    if key in CAPITALIZED and isinstance(value, str):
+        return _humanize(value)
+    if key == "reason" and isinstance(value, str) and set(value) <= _PLAIN_CODE:
+        return REASON_WORDS.get(value) or _humanize(value)
+    text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "…"
+
+
+def _humanize(value) -> str:
+    return str(value or "").replace("_", " ").replace(".", " ").capitalize()
