@@ -1,8 +1,15 @@
-"""The Fernet cipher of card PANs (and of second-factor secrets): MultiFernet under CARD_KEYS."""
+"""The Fernet cipher of card PANs (and of second-factor and webhook signing secrets): MultiFernet
+under CARD_KEYS, and the batched re-encryption that ``flask rotate-card-keys`` runs over each."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from cryptography.fernet import Fernet, MultiFernet
+
+from services.audit import record
+
+ROTATION_BATCH = 500
 
 
 class UndecryptableCard(RuntimeError):
@@ -26,3 +33,32 @@ class CardCipher:
     def rotate(self, token: str) -> str:
         """Re-encrypt under the newest key (raises InvalidToken if no key reads it)."""
         return self._fernet.rotate(token.encode()).decode()
+
+
+def rotate_stored(
+    uow_factory,
+    actor,
+    *,
+    rows: Callable,
+    save: Callable,
+    rotate: Callable[[str], str],
+    action: str,
+    resource_type: str,
+    batch: int = ROTATION_BATCH,
+) -> int:
+    """Re-encrypt stored secrets in batches: ``rows(uow, after_id, batch)`` gives (id, stored) pairs in
+    id order, each is saved as ``rotate(stored)`` with ``save(uow, id, token)``; every batch is audited
+    (``action``) and committed on its own. Returns how many were re-encrypted."""
+    count, after = 0, 0
+    while True:
+        with uow_factory() as uow:
+            found = rows(uow, after, batch)
+            for item_id, stored in found:
+                save(uow, item_id, rotate(stored))
+            if found:
+                record(uow, actor, action, "success", resource_type, None, count=len(found))
+            uow.commit()
+        if not found:
+            return count
+        count += len(found)
+        after = found[-1][0]

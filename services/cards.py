@@ -14,9 +14,8 @@ from entities.users import Actor
 from services import events
 from services.accounts import load_visible
 from services.audit import MAX_REASON, deny, record
-from services.card_cipher import CardCipher, UndecryptableCard
+from services.card_cipher import ROTATION_BATCH, CardCipher, UndecryptableCard
 
-ROTATION_BATCH = 500
 REASON_NEEDED = "say why: the audit log keeps the reason"
 
 

@@ -12,9 +12,7 @@ from entities.errors import Conflict, InvalidCode, InvalidCredentials, MfaEnable
 from entities.users import STAFF, Actor, Role
 from services import crypto, totp
 from services.audit import record
-from services.card_cipher import CardCipher
-
-ROTATION_BATCH = 500
+from services.card_cipher import ROTATION_BATCH, CardCipher, rotate_stored
 
 
 @dataclass(frozen=True)
@@ -127,19 +125,16 @@ class MfaService:
 
     def rotate_keys(self, actor: Actor, batch: int = ROTATION_BATCH) -> int:
         """Re-encrypt every factor's secret under the newest key in CARD_KEYS (``flask rotate-card-keys``)."""
-        count, after = 0, 0
-        while True:
-            with self.uow() as uow:
-                rows = uow.mfa.secrets_after(after, batch)
-                for user_id, secret_enc in rows:
-                    uow.mfa.save_secret(user_id, self.cipher.rotate(secret_enc))
-                if rows:
-                    record(uow, actor, "mfa.rotate_keys", "success", "user", None, count=len(rows))
-                uow.commit()
-            if not rows:
-                return count
-            count += len(rows)
-            after = rows[-1][0]
+        return rotate_stored(
+            self.uow,
+            actor,
+            rows=lambda uow, after, size: uow.mfa.secrets_after(after, size),
+            save=lambda uow, user_id, token: uow.mfa.save_secret(user_id, token),
+            rotate=self.cipher.rotate,
+            action="mfa.rotate_keys",
+            resource_type="user",
+            batch=batch,
+        )
 
     def _totp_step(self, factor, code, moment: datetime) -> int | None:
         return totp.matching_step(self.cipher.decrypt(factor.secret_enc), code, moment, factor.last_step)

@@ -10,12 +10,11 @@ from entities.text import clean_text
 from entities.users import Actor
 from entities.webhooks import SECRET_PREFIX, Job, Webhook, check_event_types, new_secret
 from services.audit import deny, reason_details, record
-from services.card_cipher import CardCipher
+from services.card_cipher import ROTATION_BATCH, CardCipher, rotate_stored
 from services.webhook_targets import RefusedTarget, check_target
 
 MAX_DESCRIPTION = 200
 MAX_DELIVERIES_PAGE = 200
-ROTATION_BATCH = 500
 
 
 class WebhookSecrets:
@@ -81,19 +80,16 @@ class WebhookService:
     def rotate_keys(self, actor: Actor, batch: int = ROTATION_BATCH) -> int:
         """Re-encrypt every hook's signing secret under the newest key in CARD_KEYS (``flask
         rotate-card-keys``), encrypting any kept from before secrets were encrypted; the number of hooks."""
-        count, after = 0, 0
-        while True:
-            with self.uow() as uow:
-                rows = uow.webhooks.secrets_after(after, batch)
-                for hook_id, stored in rows:
-                    uow.webhooks.save_secret(hook_id, self.secrets.rotated(stored))
-                if rows:
-                    record(uow, actor, "webhook.rotate_keys", "success", "webhook", None, count=len(rows))
-                uow.commit()
-            if not rows:
-                return count
-            count += len(rows)
-            after = rows[-1][0]
+        return rotate_stored(
+            self.uow,
+            actor,
+            rows=lambda uow, after, size: uow.webhooks.secrets_after(after, size),
+            save=lambda uow, hook_id, token: uow.webhooks.save_secret(hook_id, token),
+            rotate=self.secrets.rotated,
+            action="webhook.rotate_keys",
+            resource_type="webhook",
+            batch=batch,
+        )
 
     def _target(self, url) -> None:
         try:

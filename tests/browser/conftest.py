@@ -85,6 +85,13 @@ class LiveServer:
             self.services.ledger.deposit(self.counter, account.id, amount_cents)
         return account
 
+    def carded(self, full_name, amount_cents):
+        """A new customer with a funded checking account and its debit card: (user, account, card)."""
+        user = self.user(full_name)
+        account = self.account(user, amount_cents)
+        card = self.services.cards.issue(Actor(user_id=user.id, role=user.role), account.id).card
+        return user, account, card
+
 
 @pytest.fixture(scope="module")
 def live_settings():

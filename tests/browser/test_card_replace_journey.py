@@ -15,15 +15,8 @@ from tests.conftest import PIN
 pytestmark = pytest.mark.browser
 
 
-def _with_card(live_server, name, cents):
-    user = live_server.user(name)
-    account = live_server.account(user, cents)
-    card = live_server.services.cards.issue(Actor(user_id=user.id, role=user.role), account.id).card
-    return user, account, card
-
-
 def test_a_customer_replaces_a_lost_card_and_sees_the_new_number_once(visitor, live_server):
-    rose, account, old = _with_card(live_server, "Rose Tyler", 15_000)
+    rose, account, old = live_server.carded("Rose Tyler", 15_000)
     live_server.services.holds.authorize(Actor(user_id=rose.id, role=rose.role), old.id, 1_250, "Hotel Astoria", PIN)
     me = visitor("cards-replace")
     page = me.page
@@ -68,7 +61,7 @@ def test_a_customer_replaces_a_lost_card_and_sees_the_new_number_once(visitor, l
 
 
 def test_a_teller_replaces_and_cancels_a_customers_cards_from_the_customers_page(visitor, live_server):
-    martha, checking, first = _with_card(live_server, "Martha Jones", 30_000)
+    martha, checking, first = live_server.carded("Martha Jones", 30_000)
     savings = live_server.account(martha, 5_000, type="savings")
     second = live_server.services.cards.issue(Actor(user_id=martha.id, role=martha.role), savings.id).card
     teller = live_server.user("Tom Teller", role="teller")

@@ -9,21 +9,13 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from entities.users import Actor
 from tests.conftest import PIN
 
 pytestmark = pytest.mark.browser
 
 
-def _with_card(live_server, name, cents):
-    user = live_server.user(name)
-    account = live_server.account(user, cents)
-    card = live_server.services.cards.issue(Actor(user_id=user.id, role=user.role), account.id).card
-    return user, account, card
-
-
 def test_authorise_see_available_drop_capture_see_purchase(visitor, live_server):
-    dana, account, card = _with_card(live_server, "Dana Scully", 20_000)
+    dana, account, card = live_server.carded("Dana Scully", 20_000)
     me = visitor("holds-customer")
     page = me.page
     me.login(dana.email)
@@ -93,7 +85,7 @@ def test_authorise_see_available_drop_capture_see_purchase(visitor, live_server)
 
 
 def test_teller_places_and_releases_a_hold_at_the_desk(visitor, live_server):
-    fox, account, _ = _with_card(live_server, "Fox Mulder", 30_000)
+    fox, account, _ = live_server.carded("Fox Mulder", 30_000)
     teller = live_server.user("Walter Skinner", role="teller")
     me = visitor("holds-teller")
     page = me.page
