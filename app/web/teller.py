@@ -177,8 +177,17 @@ def _account_action(name: str, message: str, needs_reason: bool = False):
                 else change(actor, account_id)
             )
         except ValidationFailed as error:
-            owner_id = services().accounts.get(require_actor(), account_id).owner_id
-            return action_failed(error, name, lambda **kw: _desk(owner_id, **kw))
+            account = services().accounts.get(require_actor(), account_id)
+            if needs_reason and any(e.get("field") == "reason" for e in error.errors if isinstance(e, dict)):
+                # the reason's refusal stands beside its field, the confirmation still open
+                return form_failed(
+                    error,
+                    f"{name}-{account.id}",
+                    f"partials/teller/_{name}_form.html",
+                    lambda **kw: _desk(account.owner_id, **kw),
+                    account=account,
+                )
+            return action_failed(error, name, lambda **kw: _desk(account.owner_id, **kw))
         return done(
             message.format(number=account.number),
             url_for("teller.customer", user_id=account.owner_id),

@@ -25,9 +25,25 @@ def test_freezing_without_a_reason_is_refused_and_changes_nothing(web, customer_
     web.staff("teller")
     response = web.post(f"/teller/accounts/{account.id}/freeze", htmx=True)
     assert response.status_code == 422
-    assert "the audit log keeps the reason" in json.loads(response.headers["HX-Trigger"])["toast"]["message"]
+    html = response.get_data(as_text=True)  # the form again, the refusal beside its field
+    assert html.lstrip().startswith(f'<form id="freeze-form-{account.id}"')
+    assert (
+        f'<p class="field-error" id="freeze-{account.id}-reason-error">say why: the audit log keeps the reason</p>'
+        in html
+    )
     assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("active",)]
     assert audit_details(web, "account.freeze") == []
+
+
+def test_without_javascript_a_freeze_without_a_reason_reopens_its_confirmation(web, customer_account):
+    _, account = customer_account
+    web.staff("teller")
+    response = web.post(f"/teller/accounts/{account.id}/freeze", {"reason": "  "})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert '<details class="confirm row-confirm" open>' in html
+    assert f'id="freeze-{account.id}-reason-error">say why: the audit log keeps the reason' in html
+    assert web.sql("SELECT status FROM accounts WHERE id = ?", account.id) == [("active",)]
 
 
 def test_freezing_with_a_reason_keeps_it_in_the_audit_record(web, customer_account):
