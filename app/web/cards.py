@@ -36,13 +36,20 @@ def _owner_id_is_well_formed():
     view_owner()
 
 
-def cards_url() -> str:
-    return url_for("cards.index", owner_id=view_owner())
+def cards_url(account=None) -> str:
+    """The cards page an action returns to: the page of the account's owner once the service has
+    acted (whatever owner_id the form carried), else the page the request names."""
+    return url_for("cards.index", owner_id=_owner_of(account) if account is not None else view_owner())
 
 
-def _page(forms=None, status: int = 200, issued=None, cancelled=None):
+def _owner_of(account) -> int | None:
+    """Whose cards page shows ``account``: None (one's own page) for the caller's own account."""
+    return None if account.owner_id == require_actor().user_id else account.owner_id
+
+
+def _page(forms=None, status: int = 200, issued=None, cancelled=None, owner_id=...):
     actor = require_actor()
-    owner_id = view_owner()
+    owner_id = view_owner() if owner_id is ... else owner_id
     slots = services().cards.overview(actor, owner_id)  # someone else's cards: staff only, else 404
     customer = None if owner_id in (None, actor.user_id) else services().admin.get_user(actor, owner_id)
     holds = {"authorizations": cards_authorizations(slots), "hold_expiry": hold_expiry_text()}
@@ -113,9 +120,9 @@ def issue():
         issued = services().cards.issue(actor, account_id)
     except DomainError as error:
         return _slot_failed(error, f"issue-{account_id}", account_id)
-    if not is_htmx():
-        return _page(status=201, issued=issued)
     account = services().accounts.get(actor, account_id)
+    if not is_htmx():  # the page of the card's owner, whatever owner_id the form carried
+        return _page(status=201, issued=issued, owner_id=_owner_of(account))
     response = fragment(SLOT, 201, **_slot(account, issued.card, issued=issued))
     last4 = issued.card.pan_last4
     message = f"{_whose(account)} card ending {last4} is ready. Note its number now: it is shown only once."
@@ -132,8 +139,8 @@ def replace(card_id: int):
     except DomainError as error:
         return _slot_failed(error, f"replace-{card_id}", card_id=card_id)
     account, old = services().cards.with_account(actor, card_id)
-    if not is_htmx():
-        return _page(status=201, issued=issued, cancelled=old)
+    if not is_htmx():  # the page of the card's owner, whatever owner_id the form carried
+        return _page(status=201, issued=issued, cancelled=old, owner_id=_owner_of(account))
     response = fragment(SLOT, 201, **_slot(account, issued.card, issued=issued, cancelled=old))
     message = (
         f"{_whose(account)} new card ending {issued.card.pan_last4} is ready and the card ending {old.pan_last4} "
@@ -152,7 +159,7 @@ def cancel(card_id: int):
         return _slot_failed(error, f"cancel-{card_id}", card_id=card_id)
     account = services().accounts.get(actor, card.account_id)
     message = f"{_whose(account)} card ending {card.pan_last4} is cancelled: payments with it are declined."
-    return done(message, cards_url(), partial=SLOT, **_slot(account, None, cancelled=card))
+    return done(message, cards_url(account), partial=SLOT, **_slot(account, None, cancelled=card))
 
 
 def _status_change(card_id: int, action: str, message: str):
@@ -160,7 +167,7 @@ def _status_change(card_id: int, action: str, message: str):
     card = getattr(services().cards, action)(actor, card_id)
     account = services().accounts.get(actor, card.account_id)
     text = message.format(whose=_whose(account, own=""), last4=card.pan_last4).strip()
-    return done(text[0].upper() + text[1:], cards_url(), partial=SLOT, **_slot(account, card))
+    return done(text[0].upper() + text[1:], cards_url(account), partial=SLOT, **_slot(account, card))
 
 
 @bp.post("/cards/<int:card_id>/freeze")

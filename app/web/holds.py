@@ -10,7 +10,7 @@ from app.ratelimit import money_limit
 from app.web.account_holds import card_authorizations, desk_hold_rows, hold_expiry_text
 from app.web.accounts import detail_page
 from app.web.cards import _page as cards_page
-from app.web.cards import view_owner
+from app.web.cards import cards_url, view_owner
 from app.web.forms import action_failed, form_failed, form_int, form_state, free_text, parse_amount
 from app.web.htmx import done, fragment, is_htmx
 from app.web.idempotent_forms import idempotent_form, settled
@@ -114,7 +114,7 @@ def capture(hold_id: int):
         entry = settled(services().holds.capture(actor, hold_id, amount_cents, idempotent_form()))
     except DomainError as error:
         error = _in_words(error, hold, account.currency)
-        context = {"hold": hold, "account": account, "owner_id": view_owner(), "capture_next": _back_to_cards()}
+        context = {"hold": hold, "account": account, "owner_id": view_owner(), "capture_next": _back_to_cards(account)}
         return form_failed(error, f"capture-{hold_id}", CAPTURE_FORM, cards_page, **context)
     if entry is None:
         message = "That form was already submitted; nothing was captured twice."
@@ -122,12 +122,20 @@ def capture(hold_id: int):
         message = f"Captured {format_cents(entry.amount_cents, account.currency)} at {hold.merchant}."
         if rest := hold.amount_cents - entry.amount_cents:
             message += f" The other {format_cents(rest, account.currency)} is available again."
-    return done(message, _back_to_cards(), events=CHANGED)
+    return done(message, _back_to_cards(account), events=CHANGED)
 
 
-def _back_to_cards() -> str:
-    """Where a capture returns to: the page that sent it (the cards page, or a customer's for staff)."""
-    return safe_next(request.form.get("next"), url_for("cards.index", owner_id=view_owner()))
+def _back_to_cards(account) -> str:
+    """Where a capture or void returns to: the page that sent it, else the cards page of the
+    account's owner (a customer's, for staff)."""
+    return safe_next(request.form.get("next"), cards_url(account))
+
+
+@bp.before_request
+def _owner_id_is_well_formed():
+    """A malformed owner_id is refused (422) before a capture or void runs, never after it committed."""
+    require_actor()
+    view_owner()
 
 
 @bp.post("/holds/<int:hold_id>/void")

@@ -246,3 +246,34 @@ def test_a_visitor_not_signed_in_goes_to_the_login_page_whatever_the_owner_id(cl
     for query in ("owner_id=abc", "owner_id=7", ""):
         response = client.get(f"/cards?{query}")
         assert (response.status_code, response.headers["Location"].split("?")[0]) == (303, "/login"), query
+
+
+def test_a_capture_with_a_malformed_owner_id_is_refused_before_anything_is_taken(web, client, alice, teller):
+    hold = web.services.holds.authorize(alice["actor"], alice["card"].id, 1_000, "Hotel", PIN)
+    for htmx in (False, True):
+        response = web.post(f"/holds/{hold.id}/capture", {"owner_id": "abc", "amount": "10.00"}, htmx=htmx)
+        assert response.status_code == 422
+    assert web.sql("SELECT status, captured_cents FROM holds WHERE id = ?", hold.id) == [("pending", 0)]
+    assert web.sql("SELECT COUNT(*) FROM journal_entries WHERE kind = 'card_purchase'") == [(0,)]
+
+
+def test_a_plain_replace_shows_the_new_number_on_its_owners_page_whatever_owner_id_was_sent(web, client, alice):
+    client.delete_cookie("corebank_session")
+    bob = web.customer("Bob Builder")
+    account = web.account(bob, 5_000)
+    card = web.services.cards.issue(web.actor(bob), account.id).card
+    response = web.post(f"/cards/{card.id}/replace", {"owner_id": alice["user"].id})
+    assert response.status_code == 201
+    html = _text(response)
+    (shown,) = _PAN_SHOWN.findall(html)  # the one-time reveal is there, on Bob's own page
+    [(new_id, _)] = [row for row in _cards(web, account.id) if row[1] == "active"]
+    assert shown.replace(" ", "")[-4:] == web.sql("SELECT pan_last4 FROM cards WHERE id = ?", new_id)[0][0]
+    assert "<h1>Cards</h1>" in html and "Alice Cooper" not in html
+    cancelled = web.post(f"/cards/{new_id}/cancel", {"owner_id": alice["user"].id})
+    assert (cancelled.status_code, cancelled.headers["Location"]) == (303, "/cards")  # his page, not hers
+
+
+def test_staff_return_to_the_card_owners_page_whatever_owner_id_was_sent(web, client, alice, teller):
+    other = web.user("Carol Customer")
+    response = web.post(f"/cards/{alice['card'].id}/freeze", {"owner_id": other.id})
+    assert (response.status_code, response.headers["Location"]) == (303, _view(alice))
