@@ -123,7 +123,8 @@ def mentioned(records) -> dict[str, set[int]]:
     wanted = {"users": set(), "accounts": set(), "cards": set()}
     for record in records:
         refs = [("users", record.actor_id), (_KIND_BY_RESOURCE.get(record.resource_type), record.resource_id)]
-        refs += [(_KIND_BY_KEY.get(key), value) for key, value in (record.details or {}).items()]
+        details = record.details if isinstance(record.details, dict) else {}  # edited: not an object
+        refs += [(_KIND_BY_KEY.get(key), value) for key, value in details.items()]
         for kind, value in refs:
             if kind and (found := as_id(value)) is not None:
                 wanted[kind].add(found)

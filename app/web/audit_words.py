@@ -17,7 +17,7 @@ from app.web.audit_vocabulary import (
 from app.web.filters import localtime, money
 from services.audit import AuditNames, as_id
 
-_PLAIN_CODE = frozenset("abcdefghijklmnopqrstuvwxyz_")
+WRITTEN_BY_PEOPLE = frozenset({"reason", "note", "memo"})
 MAX_TEXT = 80
 
 
@@ -59,8 +59,10 @@ def rows_in_words(records, names: AuditNames) -> list[AuditRow]:
 
 
 def user_words(names: AuditNames, user_id) -> str:
+    """A person by name and id: a name can be changed (or chosen to look like someone else's), the id
+    cannot."""
     user = names.users.get(as_id(user_id))
-    return user.full_name if user else f"user #{user_id}"
+    return f"{user.full_name} (#{user.id})" if user else f"user #{user_id}"
 
 
 def account_words(names: AuditNames, account_id) -> str:
@@ -78,6 +80,15 @@ def card_words(names: AuditNames, card_id) -> str:
 _BY_KIND = {"user": user_words, "account": account_words, "card": card_words}
 
 
+UNREADABLE = "unreadable: changed outside the bank's software (Verify reports the record)"
+
+
+def detail_map(record) -> dict:
+    """A record's details as written; {} when they are not a JSON object (edited behind the
+    application's back: the page still shows the record, and verification fails on its hash)."""
+    return record.details if isinstance(record.details, dict) else {}
+
+
 def resource_words(record, names: AuditNames) -> str:
     """What a record is about: "Grace Hopper", "Checking ···4821", "Entry #12"."""
     kind, resource_id = record.resource_type, record.resource_id
@@ -89,9 +100,10 @@ def resource_words(record, names: AuditNames) -> str:
 
 def record_currency(record, names: AuditNames) -> str:
     """The currency of a record's amounts: the record's own, else its account's, else USD."""
-    if isinstance(record.details.get("currency"), str):
-        return record.details["currency"]
-    account_id = record.details.get("account_id")
+    details = detail_map(record)
+    if isinstance(details.get("currency"), str):
+        return details["currency"]
+    account_id = details.get("account_id")
     if account_id is None and record.resource_type == "account":
         account_id = record.resource_id
     account = names.accounts.get(as_id(account_id))
@@ -101,9 +113,11 @@ def record_currency(record, names: AuditNames) -> str:
 def record_details(record, names: AuditNames) -> list[tuple[str, str]]:
     """A record's details for people: "Amount: €50.00", "Account: Checking ···4821", "Reason: Wrong
     PIN"; never {"amount_cents": 5000} or "Owner id: 3"."""
+    if not isinstance(record.details, dict):  # the application writes an object, {} at least
+        return [("Details", UNREADABLE)]
     currency = record_currency(record, names)
     shown = []
-    for key, value in (record.details or {}).items():
+    for key, value in detail_map(record).items():
         if value is None or key == "currency":
             continue
         label = LABELS.get(key) or _humanize(key.removesuffix("_cents").removesuffix("_id"))
@@ -130,9 +144,11 @@ def _value(key, value, names, currency) -> str:
         return VALUE_WORDS[key].get(str(value), _humanize(value))
     if key in CAPITALIZED and isinstance(value, str):
         return _humanize(value)
-    if key == "reason" and isinstance(value, str) and set(value) <= _PLAIN_CODE:
-        return REASON_WORDS.get(value) or _humanize(value)
+    if key == "reason" and isinstance(value, str) and value in REASON_WORDS:
+        return REASON_WORDS[value]  # a code the system wrote; a person's reason is shown as typed
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+    if key in WRITTEN_BY_PEOPLE:  # bounded when written (140 characters): shown whole
+        return text
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "…"
 
 

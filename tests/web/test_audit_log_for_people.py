@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.api.helpers import raw_connection
 from tests.conftest import PIN
 
 
@@ -40,3 +43,25 @@ def test_a_lockouts_end_is_shown_as_a_time_with_its_zone(web, client):
     html = client.get("/admin/audit", query_string={"action": "user.lockout"}).get_data(as_text=True)
     assert "Until:</span> " in html and "Z</span>" not in html
     assert re.search(r"Until:</span> \d\d \w{3} \d{4} \d\d:\d\d UTC", html)
+
+
+@pytest.mark.parametrize("details", ["null", "[1, 2]", "not json", '"text"'])
+def test_a_record_whose_details_were_rewritten_is_shown_not_a_500(web, client, details):
+    """An insider's record (written behind the application's back, its details not a JSON object) is
+    exactly what an auditor opens the log for: the page shows it and says the details are unreadable."""
+    web.staff("admin")
+    db = raw_connection(web.client.application)
+    try:
+        # SQLite chains a record as it is written (its links are NOT NULL); PostgreSQL's sealer chains it later.
+        links = ", prev_hash, hash" if db.backend == "sqlite" else ""
+        db.execute(
+            "INSERT INTO audit_log (created_at, actor_id, action, resource_type, resource_id, outcome, details"
+            f"{links}) VALUES ('2026-12-04T10:00:00.000000Z', NULL, 'account.freeze', 'account', '1', 'success', ?"
+            f"{', ?, ?' if links else ''})",
+            (details, "x", "y") if links else (details,),
+        )
+    finally:
+        db.close()
+    response = client.get("/admin/audit")
+    assert response.status_code == 200
+    assert "unreadable: changed outside the bank&#39;s software" in response.get_data(as_text=True)

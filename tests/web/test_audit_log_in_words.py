@@ -44,12 +44,12 @@ def test_accounts_are_named_by_their_masked_number_and_people_by_name(web, clien
     web.staff("admin")
     tail = account.number[-4:]
     opened = audit_page(client, action="account.open")
-    assert detail(opened, "Owner") == ["Grace Hopper"]
+    assert detail(opened, "Owner") == [f"Grace Hopper (#{grace.id})"]  # a name can change, the id cannot
     assert f'data-label="Resource">Checking ···{tail}</td>' in opened
     deposit = audit_page(client, action="deposit")
     assert detail(deposit, "Account") == [f"Checking ···{tail}"]
     registered = audit_page(client, action="register")
-    assert '<td class="small break" data-label="Resource">Grace Hopper</td>' in registered
+    assert f'<td class="small break" data-label="Resource">Grace Hopper (#{grace.id})</td>' in registered
     for raw in ("Account id", "Owner id", "user #", "account #"):
         assert raw not in opened + deposit + registered
 
