@@ -198,7 +198,9 @@ def http_problem(error: HTTPException) -> tuple[int, dict, dict]:
 
 def _no_route() -> str:
     if wants_json():
-        return f"No API operation at {request.path[:200]}; /api/v1/docs lists them"
+        # The path as printable ASCII: no control, invisible or direction-changing character is echoed.
+        path = "".join(c if c.isascii() and c.isprintable() else "?" for c in request.path[:200])
+        return f"No API operation at {path}; /api/v1/docs lists them"
     return "No page at this address"
 
 

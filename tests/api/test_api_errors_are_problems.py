@@ -104,3 +104,9 @@ def test_a_page_path_keeps_its_html_error_page(client):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert "We can&#39;t find that page" in response.get_data(as_text=True)
+
+
+def test_an_unknown_path_is_echoed_without_invisible_or_direction_characters(client):
+    response = client.get("/api/v1/nope\u202eevil\u200b")
+    problem = assert_problem(response, 404, "not_found")
+    assert problem["detail"] == "No API operation at /api/v1/nope?evil?; /api/v1/docs lists them"
