@@ -9,11 +9,10 @@ from entities.accounts import Account
 from entities.cards import Card, CardStatus, IssuedCard, expiry_from, new_cvv, new_pan
 from entities.clock import now_iso, utcnow
 from entities.errors import AccountUnavailable, CardCancelled, CardExists, Forbidden, NotFound, ValidationFailed
-from entities.text import clean_text
 from entities.users import Actor
 from services import events
 from services.accounts import load_visible
-from services.audit import MAX_REASON, deny, record
+from services.audit import deny, reason_details, record
 from services.card_cipher import ROTATION_BATCH, CardCipher, UndecryptableCard
 
 REASON_NEEDED = "say why: the audit log keeps the reason"
@@ -33,19 +32,15 @@ def load_card(uow, actor: Actor, card_id, action: str, *, lock: bool = False) ->
     return card, account
 
 
-def clean_reason(reason) -> str | None:
-    """A cancel's or replace's reason: the text rule of every reason (at most 140 characters); blank is None."""
-    return clean_text(reason, "reason", MAX_REASON, required=False) if reason is not None else None
-
-
-def reason_required(actor: Actor, account: Account, reason: str | None) -> dict:
+def reason_required(actor: Actor, account: Account, why: dict) -> dict:
     """Staff cancelling or replacing a customer's card say why (SPEC 10, like every consequential staff
-    action); an owner may, staff on their own card included. Returns the audit details."""
-    if reason is None and actor.is_staff and not account.is_owned_by(actor.user_id):
+    action); an owner may, staff on their own card included. ``why`` is reason_details' answer, which
+    it returns as the audit details."""
+    if not why and actor.is_staff and not account.is_owned_by(actor.user_id):
         raise ValidationFailed(
             "Say why: the audit log keeps the reason.", errors=[{"field": "reason", "message": REASON_NEEDED}]
         )
-    return {"reason": reason} if reason else {}
+    return why
 
 
 class CardService:
@@ -103,10 +98,10 @@ class CardService:
         """Owner or staff: cancel the card for good (lost, stolen, not wanted). Its purchases and new
         authorisations are declined (409 card_cancelled, recorded); what it authorised before stays
         capturable. Staff on a customer's card give a reason, which the audit record keeps."""
-        reason = clean_reason(reason)
+        why = reason_details(reason)
         with self.uow() as uow:
             card, account = load_card(uow, actor, card_id, "card.cancel", lock=True)
-            why = reason_required(actor, account, reason)
+            why = reason_required(actor, account, why)
             if card.is_cancelled:
                 _refuse(uow, actor, "card.cancel", card, CardCancelled("This card is already cancelled"))
             _cancel(uow, card)
@@ -120,10 +115,10 @@ class CardService:
         transaction, so the account never has two cards nor, in between, none. Needs an active
         account; a frozen card may be replaced (the new one is active). The new PAN and CVV are in
         the result only, as at issue. Staff on a customer's card give a reason, as for a cancel."""
-        reason = clean_reason(reason)
+        why = reason_details(reason)
         with self.uow() as uow:
             card, account = load_card(uow, actor, card_id, "card.replace", lock=True)
-            why = reason_required(actor, account, reason)
+            why = reason_required(actor, account, why)
             if card.is_cancelled:  # also the second of two replaces racing: the first cancelled it
                 _refuse(
                     uow, actor, "card.replace", card, CardCancelled("This card is cancelled: it cannot be replaced")

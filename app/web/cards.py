@@ -70,15 +70,10 @@ def _page(forms=None, status: int = 200, issued=None, cancelled=None, owner_id=.
 
 def _slot(account, card, **extra) -> dict:
     """What the slot partial needs after an action on one account's card."""
-    context = {"account": account, "card": card, "issued": None, "forms": {}, "owner_id": _shown_owner()}
+    context = {"account": account, "card": card, "issued": None, "forms": {}, "owner_id": _owner_of(account)}
     if card is None:
         context["earlier_pending"] = earlier_pending([(account, None)])
     return {**context, **extra}
-
-
-def _shown_owner() -> int | None:
-    owner_id = view_owner()
-    return None if owner_id == require_actor().user_id else owner_id
 
 
 def _slot_failed(error: DomainError, name: str, account_id: int | None = None, card_id: int | None = None):
