@@ -64,6 +64,11 @@ class Account:
     def is_system(self) -> bool:
         return self.type == AccountType.SYSTEM
 
+    @property
+    def label(self) -> str:
+        """The account in words, its number masked: "Checking ···4821"."""
+        return f"{str(self.type).capitalize()} ···{self.number[-4:]}"
+
     def is_owned_by(self, user_id: int | None) -> bool:
         """The user holds this account (system accounts belong to nobody)."""
         return user_id is not None and not self.is_system and self.owner_id == user_id

@@ -74,8 +74,7 @@ class LineNamer:
         if other is None or other.is_system:
             return "another account"
         if other.owner_id == self.account.owner_id:
-            tail = f"{other.type.capitalize()} ···{other.number[-4:]}"
-            return f"your {tail}" if self.viewer_id == other.owner_id else f"their {tail}"  # staff reading
+            return f"your {other.label}" if self.viewer_id == other.owner_id else f"their {other.label}"  # staff
         owner = self.uow.users.get(other.owner_id)
         return mask_holder(owner.full_name) if owner is not None else "another customer"
 

@@ -14,7 +14,7 @@ from app.web.audit_vocabulary import (
     RESOURCE_WORDS,
     VALUE_WORDS,
 )
-from app.web.filters import localtime, money
+from app.web.filters import humanize, localtime, money
 from services.audit import AuditNames, as_id
 
 WRITTEN_BY_PEOPLE = frozenset({"reason", "note", "memo"})
@@ -23,14 +23,14 @@ MAX_TEXT = 80
 
 def action_words(action: str) -> str:
     """ "account.freeze" -> "Account frozen"; an unknown code humanized."""
-    return ACTION_WORDS.get(action) or _humanize(action)
+    return ACTION_WORDS.get(action) or humanize(action)
 
 
 def action_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
     """The action filter's groups of (code, words); an address's unknown action stays choosable."""
     groups = [("", [("", "Any action")])] + [(label, list(actions)) for label, actions in ACTION_GROUPS]
     if current and current not in ACTION_WORDS:
-        groups.append(("Other", [(current, _humanize(current))]))
+        groups.append(("Other", [(current, humanize(current))]))
     return groups
 
 
@@ -69,7 +69,7 @@ def account_words(names: AuditNames, account_id) -> str:
     account = names.accounts.get(as_id(account_id))
     if account is None:
         return f"account #{account_id}"
-    return f"{_humanize(account.type)} ···{account.number[-4:]}"
+    return account.label
 
 
 def card_words(names: AuditNames, card_id) -> str:
@@ -94,7 +94,7 @@ def resource_words(record, names: AuditNames) -> str:
     kind, resource_id = record.resource_type, record.resource_id
     if kind in _BY_KIND and resource_id:
         return _BY_KIND[kind](names, resource_id)
-    label = RESOURCE_WORDS.get(kind) or _humanize(kind)
+    label = RESOURCE_WORDS.get(kind) or humanize(kind)
     return f"{label} #{resource_id}" if resource_id else label
 
 
@@ -120,7 +120,7 @@ def record_details(record, names: AuditNames) -> list[tuple[str, str]]:
     for key, value in detail_map(record).items():
         if value is None or key == "currency":
             continue
-        label = LABELS.get(key) or _humanize(key.removesuffix("_cents").removesuffix("_id"))
+        label = LABELS.get(key) or humanize(key.removesuffix("_cents").removesuffix("_id"))
         shown.append((label, _value(key, value, names, currency)))
     return shown
 
@@ -141,16 +141,12 @@ def _value(key, value, names, currency) -> str:
     if isinstance(value, str) and (key == "until" or key.endswith(("_at", "_until"))):
         return localtime(value, "%d %b %Y %H:%M %Z")
     if key in VALUE_WORDS:
-        return VALUE_WORDS[key].get(str(value), _humanize(value))
+        return VALUE_WORDS[key].get(str(value), humanize(value))
     if key in CAPITALIZED and isinstance(value, str):
-        return _humanize(value)
+        return humanize(value)
     if key == "reason" and isinstance(value, str) and value in REASON_WORDS:
         return REASON_WORDS[value]  # a code the system wrote; a person's reason is shown as typed
     text = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
     if key in WRITTEN_BY_PEOPLE:  # bounded when written (140 characters): shown whole
         return text
     return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 3] + "…"
-
-
-def _humanize(value) -> str:
-    return str(value or "").replace("_", " ").replace(".", " ").capitalize()

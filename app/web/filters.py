@@ -71,23 +71,18 @@ def device(user_agent) -> str:
 
 def account_choices(accounts) -> list[tuple[int, str]]:
     """<option>s for an account picker: "Checking ···4821 · $1,234.50"."""
-    return [
-        (a.id, f"{humanize(a.type)} ···{a.number[-4:]} · {format_cents(a.balance_cents, a.currency)}") for a in accounts
-    ]
+    return [(a.id, f"{a.label} · {format_cents(a.balance_cents, a.currency)}") for a in accounts]
 
 
 def sending_choices(accounts) -> list[tuple[int, str]]:
     """<option>s for the account money leaves: "Checking ···4821 · $1,234.50 available" (less holds,
     the figure the transfer form checks the amount against)."""
-    return [
-        (a.id, f"{humanize(a.type)} ···{a.number[-4:]} · {format_cents(a.available_cents, a.currency)} available")
-        for a in accounts
-    ]
+    return [(a.id, f"{a.label} · {format_cents(a.available_cents, a.currency)} available") for a in accounts]
 
 
 def own_targets(accounts) -> list[tuple[str, str]]:
     """<option>s for "to one of your accounts": by number, "Savings ···1234"."""
-    return [(a.number, f"{humanize(a.type)} ···{a.number[-4:]}") for a in accounts]
+    return [(a.number, a.label) for a in accounts]
 
 
 def now_local() -> str:

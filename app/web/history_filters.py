@@ -7,12 +7,13 @@ from datetime import date, datetime
 
 from flask import request
 
+from app.web.filters import humanize
 from entities.errors import ValidationFailed
 from entities.ledger import EntryKind, EntryStatus
 
 NAMES = ("kind", "status", "from", "to")
-KINDS = [("", "All kinds")] + [(str(k), str(k).replace("_", " ").capitalize()) for k in EntryKind]
-STATUSES = [("", "Any status")] + [(str(s), str(s).capitalize()) for s in EntryStatus]
+KINDS = [("", "All kinds")] + [(str(k), humanize(k)) for k in EntryKind]
+STATUSES = [("", "Any status")] + [(str(s), humanize(s)) for s in EntryStatus]
 DAY_FORMATS = ("%d %b %Y", "%Y-%m-%d", "%d %B %Y")
 DATES_LOOK_LIKE = "Dates look like 02 Dec 2026 (or 2026-12-02)."
 INVERTED = "The start date is after the end date: nothing can match. Swap the From and To dates."

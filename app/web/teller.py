@@ -142,11 +142,7 @@ def cash(user_id: int):
         message = "That form was already submitted; nothing was moved twice."
     else:
         account = next((a for a in _customer(user_id)["accounts"] if a.id == account_id), None)
-        where = (
-            f" {'from' if withdrawing else 'to'} {account.type.capitalize()} ···{account.number[-4:]}"
-            if account
-            else ""
-        )
+        where = f" {'from' if withdrawing else 'to'} {account.label}" if account else ""
         amount = format_cents(entry.amount_cents, entry.currency)
         message = f"{'Paid out' if withdrawing else 'Deposited'} {amount}{where}."
     return done(

@@ -10,7 +10,6 @@ from flask import Blueprint, request, url_for
 
 from app.auth import require_actor, services
 from app.ratelimit import lookup_limit, money_limit
-from app.web.filters import humanize
 from app.web.forms import form_failed, form_int, form_state
 from app.web.htmx import done, render
 from app.web.step_up import step_up_cents
@@ -83,12 +82,8 @@ def _failed(error: DomainError, step: str, context: dict):
 def _sides(customer, accounts, source, number: str, holder: str) -> tuple[str, str]:
     """Both sides in words: ("Dana S.'s Checking ···1234", "Bob B. (···5678)" or "their Savings ···5678")."""
     own = next((a for a in accounts if a.number == number), None)
-    to = f"their {_named(own)}" if own else f"{holder} (···{number[-4:]})"
-    return f"{mask_holder(customer.full_name)}'s {_named(source)}", to
-
-
-def _named(account) -> str:
-    return f"{humanize(account.type)} ···{account.number[-4:]}"
+    to = f"their {own.label}" if own else f"{holder} (···{number[-4:]})"
+    return f"{mask_holder(customer.full_name)}'s {source.label}", to
 
 
 def _holder(number: str) -> str:

@@ -122,7 +122,7 @@ def confirm():
         message = "That transfer was already submitted; nothing was moved twice."
     elif own is not None:  # between one's own accounts: name the account, not oneself
         amount = format_cents(entry.amount_cents, entry.currency)
-        message = f"Moved {amount} to your {own.type.capitalize()} ···{own.number[-4:]}."
+        message = f"Moved {amount} to your {own.label}."
     else:
         message = f"Sent {format_cents(entry.amount_cents, entry.currency)} to {holder} (···{number[-4:]})."
     return done(
