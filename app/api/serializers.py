@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from app.spreadsheet import decimal_text, safe_cell
 from entities import mfa
 from entities.representation import account, approval, card, entry, hold, user  # noqa: F401  (the API's own shapes)
 
@@ -116,30 +117,13 @@ def statement_csv(s) -> str:
                 line.created_at,
                 line.entry_id,
                 line.kind,
-                _csv_text(line.memo),
-                _csv_text(line.counterparty),
-                _decimal(line.amount_cents),
-                _decimal(line.balance_after_cents),
+                safe_cell(line.memo),
+                safe_cell(line.counterparty),
+                decimal_text(line.amount_cents),
+                decimal_text(line.balance_after_cents),
             )
         )
     return buffer.getvalue()
-
-
-def statement_filename(s, extension: str = "csv") -> str:
-    return f"statement-{s.account_number}-{s.month}.{extension}"
-
-
-def _decimal(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{frac:02d}"
-
-
-def _csv_text(value: str | None) -> str:
-    # Memos come from other people (a transfer's sender, a merchant): a cell starting with
-    # = + - @ would run as a formula in a spreadsheet, so it is quoted with a leading apostrophe.
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # Events and webhooks (SPEC section 16).

@@ -9,12 +9,13 @@ from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_query
 from app.api.schemas import StatementQuery
 from app.auth import require_actor, services
+from app.spreadsheet import statement_filename
 
 
 def csv_response(statement) -> Response:
     """The statement as a CSV attachment (shared with the web statements page)."""
     response = Response(out.statement_csv(statement), mimetype="text/csv")
-    response.headers["Content-Disposition"] = f'attachment; filename="{out.statement_filename(statement)}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 

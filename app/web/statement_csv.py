@@ -9,6 +9,7 @@ import io
 
 from flask import Response
 
+from app.spreadsheet import decimal_text, safe_cell, statement_filename
 from app.web.filters import humanize, localtime
 from app.web.zones import user_timezone
 
@@ -19,8 +20,7 @@ DECLINED_COLUMNS = ("Date", "Time", "Description", "Reason", "Amount")
 def statement_download(statement, account, holder: str, month_label: str, names) -> Response:
     """The statement as a CSV attachment; ``names`` are the lines' words, by entry id."""
     response = Response(_text(statement, account, holder, month_label, names), mimetype="text/csv")
-    filename = f"statement-{statement.account_number}-{statement.month}.csv"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{statement_filename(statement)}"'
     response.headers["Cache-Control"] = "no-store"  # a statement is private
     return response
 
@@ -31,15 +31,15 @@ def _text(statement, account, holder, month_label, names) -> str:
     writer.writerows(
         [
             ["Corebank statement"],
-            ["Account holder", _cell(holder)],
+            ["Account holder", safe_cell(holder)],
             ["Account", f"{humanize(account.type)} {account.number}"],
             ["Month", month_label],
             ["Currency", statement.currency],
             ["Times in", user_timezone()],
-            ["Opening balance", _decimal(statement.opening_balance_cents)],
-            ["Money in", _decimal(statement.total_credits_cents)],
-            ["Money out", _decimal(statement.total_debits_cents)],
-            ["Closing balance", _decimal(statement.closing_balance_cents)],
+            ["Opening balance", decimal_text(statement.opening_balance_cents)],
+            ["Money in", decimal_text(statement.total_credits_cents)],
+            ["Money out", decimal_text(statement.total_debits_cents)],
+            ["Closing balance", decimal_text(statement.closing_balance_cents)],
             ["Transactions", statement.count],
             [],
             COLUMNS,
@@ -50,36 +50,22 @@ def _text(statement, account, holder, month_label, names) -> str:
         writer.writerow(
             [
                 *_when(line.created_at),
-                _cell(name.title),
+                safe_cell(name.title),
                 name.kind,
-                _cell(name.note),
-                _decimal(line.amount_cents),
-                _decimal(line.balance_after_cents),
+                safe_cell(name.note),
+                decimal_text(line.amount_cents),
+                decimal_text(line.balance_after_cents),
             ]
         )
     if statement.declined:
         writer.writerows([[], ["Declined operations (nothing moved; not in the totals)"], DECLINED_COLUMNS])
         for item in statement.declined:
-            title = _cell(names[item.entry_id].title)
-            amount = _decimal(item.amount_cents)
+            title = safe_cell(names[item.entry_id].title)
+            amount = decimal_text(item.amount_cents)
             writer.writerow([*_when(item.created_at), title, humanize(item.decline_reason), amount])
     return buffer.getvalue()
-
-
-def _decimal(cents: int) -> str:
-    """An exact decimal a spreadsheet reads as a number ("-12.50"): the currency is in the head."""
-    sign = "-" if cents < 0 else ""
-    whole, frac = divmod(abs(cents), 100)
-    return f"{sign}{whole}.{frac:02d}"
 
 
 def _when(created_at: str) -> tuple[str, str]:
     """The day and the time with its zone, as the statement page shows them ("04 Dec 2026", "14:05 CET")."""
     return localtime(created_at, "%d %b %Y"), localtime(created_at, "%H:%M %Z")
-
-
-def _cell(value: str | None) -> str:
-    # Memos and merchants come from other people: a cell starting with = + - @ would run as a
-    # formula in a spreadsheet, so it gets a leading apostrophe (as in the API's CSV).
-    text = value or ""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
