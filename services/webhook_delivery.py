@@ -140,10 +140,6 @@ class Dispatcher:
         except httpx.HTTPError as failure:
             return None, f"{type(failure).__name__}: could not deliver"
 
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-
 
 class DeliveryWorker(threading.Thread):
     """The background deliverer of one process. Every process may run one; only the holder of the

@@ -60,8 +60,16 @@ _SIDE_FILES = ("", "-wal", "-shm", "-journal")
 
 def _create_private(path: str) -> None:
     """Create the database file 0600 before SQLite opens it (SQLite would use the umask, and
-    gives its -wal and -shm files the database file's mode)."""
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    gives its -wal and -shm files the database file's mode).
+
+    Only a file that does not exist yet is opened (O_EXCL): SQLite's POSIX locks belong to the
+    process, and closing any descriptor of an existing database file would drop those of every live
+    connection here; another process's close would then think itself the last, checkpoint and delete
+    the WAL under them, so their later commits would go to an unlinked file."""
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
     _make_private(path)  # a file made by an earlier version may be wider
 
 

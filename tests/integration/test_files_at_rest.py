@@ -3,8 +3,11 @@ instance folder 0700 with secrets.json 0600, whatever the umask and whatever an 
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import subprocess
+import sys
 
 import pytest
 
@@ -80,3 +83,36 @@ def test_an_instance_folder_left_open_is_tightened(tmp_path, open_umask):
     os.chmod(instance / "secrets.json", 0o644)
     private_folder(instance)
     assert (_mode(instance), _mode(instance / "secrets.json")) == (0o700, 0o600)
+
+
+def _in_another_process(path, statement) -> list:
+    """Run one statement in a separate process (its own SQLite, its own POSIX locks), then close."""
+    code = (
+        "import sqlite3, sys, json\n"
+        "c = sqlite3.connect(sys.argv[1])\n"
+        "print(json.dumps(c.execute(sys.argv[2]).fetchall()))\n"
+        "c.close()\n"
+    )
+    command = [sys.executable, "-c", code, str(path), statement]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def test_opening_one_more_connection_never_hides_a_live_connection_s_writes(tmp_path):
+    """SQLite's POSIX locks belong to the process: closing any descriptor of the database file drops
+    them all. A connection opened beside a live one must not do that, or another process's close
+    thinks itself the last, checkpoints and deletes the WAL under the live connection, whose later
+    commits go to an unlinked file: unseen by every other process, and lost if the server is killed."""
+    path = tmp_path / "bank.db"
+    url = f"sqlite:///{path}"
+    live = db.connect(url)
+    try:
+        live.execute("CREATE TABLE t (x)")
+        live.execute("INSERT INTO t VALUES (1)")
+        beside = db.connect(url)  # a new thread's connection in the same process
+        assert _in_another_process(path, "SELECT x FROM t") == [[1]]  # and that reader closes
+        live.execute("INSERT INTO t VALUES (2)")
+        assert _in_another_process(path, "SELECT x FROM t ORDER BY x") == [[1], [2]]
+        db.close(url, beside)
+    finally:
+        db.close(url, live)
