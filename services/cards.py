@@ -180,21 +180,24 @@ class CardService:
             card, account = load_card(uow, actor, card_id, "card.read")
         return account, card
 
-    def freeze(self, actor: Actor, card_id: int) -> Card:
-        """Owner or staff: purchases with a frozen card are declined."""
-        return self._set_status(actor, card_id, CardStatus.FROZEN, "card.freeze")
+    def freeze(self, actor: Actor, card_id: int, reason=None) -> Card:
+        """Owner or staff: purchases with a frozen card are declined. ``reason`` (optional: freezing
+        must stay one step for a customer who lost the card) goes into the audit record."""
+        return self._set_status(actor, card_id, CardStatus.FROZEN, "card.freeze", reason)
 
-    def unfreeze(self, actor: Actor, card_id: int) -> Card:
-        return self._set_status(actor, card_id, CardStatus.ACTIVE, "card.unfreeze")
+    def unfreeze(self, actor: Actor, card_id: int, reason=None) -> Card:
+        return self._set_status(actor, card_id, CardStatus.ACTIVE, "card.unfreeze", reason)
 
-    def _set_status(self, actor: Actor, card_id: int, status: CardStatus, action: str) -> Card:
+    def _set_status(self, actor: Actor, card_id: int, status: CardStatus, action: str, reason=None) -> Card:
+        why = reason_details(reason)
         with self.uow() as uow:
             card, _ = load_card(uow, actor, card_id, action, lock=True)
             if card.is_cancelled:
                 _refuse(uow, actor, action, card, CardCancelled("This card is cancelled: it can no longer be used"))
             card.status = status
             uow.cards.save_status(card)
-            record(uow, actor, action, "success", "card", card.id, account_id=card.account_id, status=str(status))
+            details = {"account_id": card.account_id, "status": str(status), **why}
+            record(uow, actor, action, "success", "card", card.id, **details)
             events.card_changed(uow, "card.frozen" if status == CardStatus.FROZEN else "card.unfrozen", card)
             uow.commit()
         return card

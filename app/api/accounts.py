@@ -13,6 +13,7 @@ from app.api.schemas import (
     LookupQuery,
     OpenAccountIn,
     PinChangeIn,
+    ReasonIn,
     WithdrawalIn,
 )
 from app.auth import require_actor, services
@@ -167,11 +168,15 @@ def history(account_id: int):
     return json_response(out.page([out.history_item(i) for i in items], next_cursor))
 
 
-def _status_change(name: str, summary: str):
+def _status_change(name: str, summary: str, *, reason: bool = True):
+    """``reason``: the action takes an optional ``{"reason"}`` for its audit record (unlock takes none)."""
+    body = ReasonIn if reason else EmptyIn
+
     def view(account_id: int):
         actor = require_actor()
-        parse_body(EmptyIn)
-        account = getattr(services().accounts, name)(actor, account_id)
+        data = parse_body(body)
+        change = getattr(services().accounts, name)
+        account = change(actor, account_id, data.reason) if reason else change(actor, account_id)
         return json_response(out.account(account))
 
     view.__name__ = f"account_{name}"
@@ -181,13 +186,13 @@ def _status_change(name: str, summary: str):
         f"/accounts/<int:account_id>/{name}",
         summary,
         tag="accounts",
-        body=EmptyIn,
+        body=body,
         response="Account",
-        errors=(401, 403, 404, 409),
+        errors=(401, 403, 404, 409, 422),
     )(view)
 
 
 _status_change("close", "Close an account at zero balance")
 _status_change("freeze", "Staff: freeze an account")
 _status_change("unfreeze", "Staff: unfreeze an account")
-_status_change("unlock", "Staff: clear an account's PIN lock")
+_status_change("unlock", "Staff: clear an account's PIN lock", reason=False)

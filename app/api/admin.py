@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.api import serializers as out
 from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_body, parse_query
-from app.api.schemas import AuditQuery, CustomersQuery, EmptyIn, RoleIn, UsersQuery
+from app.api.schemas import AuditQuery, CustomersQuery, EmptyIn, ReasonIn, RoleIn, UsersQuery
 from app.auth import require_actor, services
 from entities.approvals import Approval
 from entities.cursor import decode_cursor, encode_cursor
@@ -70,14 +70,14 @@ def unlock_user(user_id: int):
     "/admin/users/<int:user_id>/lock",
     "Admin: lock a user (revokes everything)",
     tag="admin",
-    body=EmptyIn,
+    body=ReasonIn,
     response="User",
     errors=(401, 403, 404, 422),
 )
 def lock_user(user_id: int):
     actor = require_actor()
-    parse_body(EmptyIn)
-    return json_response(out.user(services().admin.lock(actor, user_id)))
+    data = parse_body(ReasonIn)
+    return json_response(out.user(services().admin.lock(actor, user_id, data.reason)))
 
 
 @operation(

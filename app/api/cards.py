@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.api import serializers as out
 from app.api.blueprint import bp
 from app.api.registry import json_response, money_call, operation, parse_body
-from app.api.schemas import CardChangeIn, CardPurchaseIn, EmptyIn
+from app.api.schemas import CardChangeIn, CardPurchaseIn, EmptyIn, ReasonIn
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
 
@@ -45,8 +45,8 @@ def get_card(account_id: int):
 def _status_change(name: str, summary: str):
     def view(card_id: int):
         actor = require_actor()
-        parse_body(EmptyIn)
-        return json_response(out.card(getattr(services().cards, name)(actor, card_id)))
+        data = parse_body(ReasonIn)
+        return json_response(out.card(getattr(services().cards, name)(actor, card_id, data.reason)))
 
     view.__name__ = f"card_{name}"
     operation(
@@ -55,9 +55,9 @@ def _status_change(name: str, summary: str):
         f"/cards/<int:card_id>/{name}",
         summary,
         tag="cards",
-        body=EmptyIn,
+        body=ReasonIn,
         response="Card",
-        errors=(401, 404, 409),
+        errors=(401, 404, 409, 422),
     )(view)
 
 

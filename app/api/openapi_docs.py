@@ -161,6 +161,7 @@ REQUEST_EXAMPLES = {
     "RoleIn": {"role": "teller"},
     "CardPurchaseIn": {"amount_cents": 1299, "merchant": "Blue Bottle Coffee", "pin": "1234"},
     "EmptyIn": {},
+    "ReasonIn": {"reason": "Customer reported fraud on the phone"},
     "CardChangeIn": {"reason": "Card lost on the train"},
     "AuthorizationIn": {"amount_cents": 4999, "merchant": "Hotel Astoria", "pin": "1234"},
     "StaffHoldIn": {"amount_cents": 20000, "reason": "Deposit for a safe box", "expires_in_seconds": 86400},

@@ -66,6 +66,15 @@ CardReason = Annotated[
     ),
     _rule(lambda value: clean_text(value, "reason", MAX_REASON, required=False)),
 ]
+Reason = Annotated[
+    str,
+    Field(
+        description=f"At most {MAX_REASON} characters; {_TEXT}",
+        json_schema_extra=_lengths(0, MAX_REASON),
+        examples=["Customer reported fraud on the phone"],
+    ),
+    _rule(lambda value: clean_text(value, "reason", MAX_REASON, required=False)),
+]
 FullName = Annotated[
     str,
     Field(description=f"1 to {MAX_FULL_NAME} characters; {_TEXT}", json_schema_extra=_lengths(1, MAX_FULL_NAME)),
@@ -232,6 +241,13 @@ class RoleIn(Strict):
 
 class EmptyIn(Strict):
     """No member: send nothing, or `{}`."""
+
+
+class ReasonIn(Strict):
+    """Optionally, why (send nothing, `{}`, or `{"reason"}`): the audit record keeps it. The pages ask
+    staff for one every time; a script may leave it out."""
+
+    reason: Reason | None = Field(None, description="Why, for the audit log")
 
 
 class CardChangeIn(Strict):

@@ -10,7 +10,7 @@ from flask import Blueprint, request, url_for
 from app.auth import require_actor, services
 from app.errors import status_of
 from app.web.account_holds import cards_authorizations, earlier_pending, hold_expiry_text
-from app.web.forms import NOT_FORM_ERRORS, form_int, form_state, free_text
+from app.web.forms import NOT_FORM_ERRORS, form_int, form_state, free_text, required_reason
 from app.web.htmx import done, fragment, hx_trigger, is_htmx, render
 from entities.errors import DomainError
 
@@ -158,8 +158,15 @@ def cancel(card_id: int):
 
 
 def _status_change(card_id: int, action: str, message: str):
+    """Freeze or unfreeze. Staff on a customer's card (the view of someone else's cards) give a reason,
+    which the audit record keeps; on one's own card it is one step."""
     actor = require_actor()
-    card = getattr(services().cards, action)(actor, card_id)
+    on_behalf = view_owner() not in (None, actor.user_id)
+    try:
+        reason = required_reason() if on_behalf else None
+    except DomainError as error:  # beside the reason's field; a refusal of the change itself is a toast
+        return _slot_failed(error, f"{action}-{card_id}", card_id=card_id)
+    card = getattr(services().cards, action)(actor, card_id, reason)
     account = services().accounts.get(actor, card.account_id)
     text = message.format(whose=_whose(account, own=""), last4=card.pan_last4).strip()
     return done(text[0].upper() + text[1:], cards_url(account), partial=SLOT, **_slot(account, card))

@@ -85,7 +85,7 @@ def test_every_form_of_the_customers_view_carries_the_owner_id(web, client, alic
 
 def test_a_freeze_over_htmx_swaps_the_customers_slot_and_names_the_customer(web, alice, teller):
     card = alice["card"]
-    response = web.post(f"/cards/{card.id}/freeze", {"owner_id": alice["user"].id}, htmx=True)
+    response = web.post(f"/cards/{card.id}/freeze", {"owner_id": alice["user"].id, "reason": "Fraud alert"}, htmx=True)
     assert response.status_code == 200
     html = _text(response)
     assert "Unfreeze card" in html and f'name="owner_id" value="{alice["user"].id}"' in html
@@ -95,12 +95,36 @@ def test_a_freeze_over_htmx_swaps_the_customers_slot_and_names_the_customer(web,
 
 def test_a_plain_freeze_and_unfreeze_return_to_the_customers_cards(web, client, alice, teller):
     card = alice["card"]
-    response = web.post(f"/cards/{card.id}/freeze", {"owner_id": alice["user"].id})
+    response = web.post(f"/cards/{card.id}/freeze", {"owner_id": alice["user"].id, "reason": "Fraud alert"})
     assert (response.status_code, response.headers["Location"]) == (303, _view(alice))
     page = _text(client.get(response.headers["Location"]))
     assert "Cards of Alice Cooper" in page and "is frozen" in page
-    response = web.post(f"/cards/{card.id}/unfreeze", {"owner_id": alice["user"].id})
+    response = web.post(f"/cards/{card.id}/unfreeze", {"owner_id": alice["user"].id, "reason": "Cleared"})
     assert (response.status_code, response.headers["Location"]) == (303, _view(alice))
+
+
+def test_a_staff_freeze_asks_for_a_reason_and_the_audit_record_keeps_it(web, alice, teller):
+    card = alice["card"]
+    page = _text(web.client.get(_view(alice)))
+    assert f'id="freeze-{card.id}-reason"' in page and "Freeze card…" in page  # behind a confirmation
+    refused = web.post(f"/cards/{card.id}/freeze", {"owner_id": alice["user"].id, "reason": " "}, htmx=True)
+    assert refused.status_code == 422
+    assert re.search(rf'id="freeze-{card.id}-reason-error">say why: the audit log keeps the reason<', _text(refused))
+    assert _cards(web, alice["account"].id) == [(card.id, "active")]
+    response = web.post(f"/cards/{card.id}/freeze", {"owner_id": alice["user"].id, "reason": "Fraud alert"}, htmx=True)
+    assert response.status_code == 200 and _cards(web, alice["account"].id) == [(card.id, "frozen")]
+    records = web.sql("SELECT actor_id, details FROM audit_log WHERE action = 'card.freeze' AND outcome = 'success'")
+    assert [(actor, json.loads(details)["reason"]) for actor, details in records] == [
+        (teller["user"].id, "Fraud alert")
+    ]
+
+
+def test_a_customer_freezes_their_own_card_in_one_step(web, alice):
+    web.login(alice["user"])
+    page = _text(web.client.get("/cards"))
+    assert "Freeze card…" not in page and f'id="freeze-{alice["card"].id}-reason"' not in page
+    response = web.post(f"/cards/{alice['card'].id}/freeze", {}, htmx=True)
+    assert response.status_code == 200 and _cards(web, alice["account"].id) == [(alice["card"].id, "frozen")]
 
 
 def test_a_staff_cancel_asks_for_a_reason_next_to_the_field(web, alice, teller):
@@ -275,5 +299,5 @@ def test_a_plain_replace_shows_the_new_number_on_its_owners_page_whatever_owner_
 
 def test_staff_return_to_the_card_owners_page_whatever_owner_id_was_sent(web, client, alice, teller):
     other = web.user("Carol Customer")
-    response = web.post(f"/cards/{alice['card'].id}/freeze", {"owner_id": other.id})
+    response = web.post(f"/cards/{alice['card'].id}/freeze", {"owner_id": other.id, "reason": "Fraud alert"})
     assert (response.status_code, response.headers["Location"]) == (303, _view(alice))
