@@ -88,6 +88,16 @@ def test_a_teller_replaces_and_cancels_a_customers_cards_from_the_customers_page
     expect(page.get_by_role("heading", name="Cards of Martha Jones", level=1)).to_be_visible()
     me.shoot("staff-after-replace")
 
+    # A freeze of the customer's card asks for a reason too
+    slot.get_by_text("Freeze card…").click()
+    freeze_reason = slot.get_by_label("Reason for freezing (kept in the audit log)")
+    expect(freeze_reason).to_have_attribute("required", "")
+    freeze_reason.fill("Fraud alert from the card network")
+    me.shoot("staff-freeze-confirm")
+    slot.get_by_role("button", name=re.compile(r"^Yes, freeze the card ending \d{4}$")).click()
+    expect(page.locator("#toasts")).to_contain_text("is frozen: purchases with it are declined")
+    expect(slot.get_by_text("Unfreeze card…")).to_be_visible()
+
     # Cancel the savings card: the slot stays in Martha's view and offers a new card
     other = page.locator(f"#card-slot-{savings.id}")
     other.get_by_text("Cancel card…").click()
