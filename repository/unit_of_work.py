@@ -26,10 +26,20 @@ class UnitOfWork:
     locking the rows they change); ``commit()`` is explicit; leaving without it rolls back."""
 
     def __init__(
-        self, database_url: str, *, write: bool = True, audit_key: bytes | None = None, events_outbox: bool = True
+        self,
+        database_url: str,
+        *,
+        write: bool = True,
+        audit_key: bytes | None = None,
+        events_outbox: bool = True,
+        one_statement: bool = False,
     ):
         self.database_url = database_url
         self.write = write
+        # A read of one statement needs no transaction: the statement is its own snapshot on both
+        # backends, and on PostgreSQL BEGIN and ROLLBACK would be two more round trips (every
+        # authenticated request makes this read). Only for write=False, and only one statement.
+        self.one_statement = one_statement and not write
         self.audit_key = audit_key
         self.events_outbox = events_outbox  # False (EVENTS_OUTBOX, the bench only): changes write no event
         self.backend = db.backend(database_url)
@@ -40,7 +50,10 @@ class UnitOfWork:
     def __enter__(self) -> UnitOfWork:
         self.conn = self.backend.acquire()
         try:
-            self.begin(self.write)
+            if self.one_statement:
+                self._slot, self._open, self._wrote = None, False, False
+            else:
+                self.begin(self.write)
         except BaseException:
             self.backend.release(self.conn, broken=True)
             self.conn = None
@@ -112,8 +125,10 @@ def factory(database_url: str, audit_key: str | bytes | None = None, *, events_o
     (EVENTS_OUTBOX, refused in production) lets the bench measure what writing events costs."""
     key = audit_key.encode() if isinstance(audit_key, str) else audit_key
 
-    def make(write: bool = True) -> UnitOfWork:
-        work = UnitOfWork(database_url, write=write, audit_key=key, events_outbox=events_outbox)
+    def make(write: bool = True, *, one_statement: bool = False) -> UnitOfWork:
+        work = UnitOfWork(
+            database_url, write=write, audit_key=key, events_outbox=events_outbox, one_statement=one_statement
+        )
         if write and getattr(work.backend, "_sealer", False) is None:
             work.backend.start_sealer(key)  # this process's first write on PostgreSQL (a forked worker's own)
         return work

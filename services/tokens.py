@@ -180,7 +180,7 @@ class TokenService:
             claims = self.decode(access_token, "access")
             self.verified.put(access_token, claims)
         user_id = int(claims["sub"])
-        with self.uow(write=False) as uow:
+        with self.uow(write=False, one_statement=True) as uow:
             state = uow.sessions.access_state(claims["sid"], claims["jti"], user_id)
         if state.blacklisted:
             raise TokenRevoked()
