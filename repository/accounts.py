@@ -76,10 +76,18 @@ class AccountRepository:
         postings are folded by the sealer). On SQLite the write transaction already holds the file."""
         if not self._for_update:
             return
-        wanted = {a.id: a for a in accounts if a is not None and not a.is_system}
-        for account_id in sorted(wanted):
-            fresh = self.get(account_id, lock=True)
-            for account in (a for a in accounts if a is not None and a.id == account_id):
+        ids = sorted({a.id for a in accounts if a is not None and not a.is_system})
+        if not ids:
+            return
+        # One statement: ORDER BY is applied before the locking clause, so the rows are locked in id order.
+        marks = ", ".join("?" for _ in ids)
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM accounts WHERE id IN ({marks}) ORDER BY id{self._for_update}", ids
+        )
+        locked = [_account(row) for row in rows]
+        self._live(*locked)
+        for fresh in locked:
+            for account in (a for a in accounts if a is not None and a.id == fresh.id):
                 account.balance_cents, account.status = fresh.balance_cents, fresh.status
                 account.held_cents, account.expired_held_cents = fresh.held_cents, fresh.expired_held_cents
                 account.daily_limit_cents = fresh.daily_limit_cents

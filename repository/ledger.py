@@ -65,12 +65,24 @@ class LedgerRepository:
             ),
         ).fetchone()
         entry.id = row[0]
-        for posting in entry.postings:
-            posting.id = self.conn.execute(
+        if entry.postings:  # one statement for all of them (on PostgreSQL one round trip, not one each)
+            values = ", ".join("(?, ?, ?, ?, ?)" for _ in entry.postings)
+            params = [
+                value
+                for p in entry.postings
+                for value in (entry.id, p.account_id, p.amount_cents, p.balance_after_cents, entry.created_at)
+            ]
+            rows = self.conn.execute(
                 "INSERT INTO postings (entry_id, account_id, amount_cents, balance_after_cents, created_at)"
-                " VALUES (?, ?, ?, ?, ?) RETURNING id",
-                (entry.id, posting.account_id, posting.amount_cents, posting.balance_after_cents, entry.created_at),
-            ).fetchone()[0]
+                f" VALUES {values} RETURNING id, account_id, amount_cents",
+                params,
+            ).fetchall()
+            # RETURNING's row order is not promised: each posting takes the id of its own row.
+            ids = {}
+            for posting_id, account_id, amount in rows:
+                ids.setdefault((account_id, amount), []).append(posting_id)
+            for posting in entry.postings:
+                posting.id = ids[(posting.account_id, posting.amount_cents)].pop(0)
         return entry
 
     def get(self, entry_id: int) -> JournalEntry | None:
