@@ -165,10 +165,27 @@ class AccountRepository:
     def save_balance(self, account: Account) -> bool:
         """Store the balance a posting left; False when it is a system account's on a backend that folds
         those later (the posting is then written without its balance after: see the sealer)."""
-        if account.is_system and self._defers_system:
-            return False
-        self.conn.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (account.balance_cents, account.id))
-        return True
+        return self.save_balances(account)[0]
+
+    def save_balances(self, *accounts: Account) -> list[bool]:
+        """``save_balance`` for each account, in one statement (a movement's two sides: on PostgreSQL
+        one round trip, not two)."""
+        stored = [not (account.is_system and self._defers_system) for account in accounts]
+        saved = [account for account, keep in zip(accounts, stored, strict=True) if keep]
+        distinct = {account.id for account in saved}
+        if len(distinct) < 2 or len(distinct) < len(saved):
+            for account in saved:  # one account (or one row twice): each update in turn
+                self.conn.execute(
+                    "UPDATE accounts SET balance_cents = ? WHERE id = ?", (account.balance_cents, account.id)
+                )
+        else:
+            values = ", ".join("(?, ?)" for _ in saved)
+            self.conn.execute(
+                f"UPDATE accounts SET balance_cents = v.column2 FROM (VALUES {values}) AS v"
+                " WHERE accounts.id = v.column1",
+                [value for account in saved for value in (account.id, account.balance_cents)],
+            )
+        return stored
 
     def save_daily_limit(self, account: Account) -> None:
         self.conn.execute(

@@ -219,13 +219,16 @@ class AccountService:
     def unlock(self, actor: Actor, account_id: int) -> Account:
         """Staff: clear the PIN lock (and the wrong-PIN count), never on one's own account. A teller
         does it at most ``pin_unlocks_per_day`` times per account in any 24 hours; then an admin must,
-        or a teller could guess a PIN two tries at a time, unlocking in between."""
+        or a teller could guess a PIN two tries at a time, unlocking in between (so clearing a count
+        of wrong PINs without a lock counts too). An account with neither is answered as it is."""
         with self.uow() as uow:
             if not actor.is_staff:
                 deny(uow, actor, "account.unlock", "account", account_id, error=Forbidden)
             account = load_visible(uow, actor, account_id, "account.unlock")
             refuse_own(uow, actor, [account], "account.unlock", "account", account.id)
             uow.accounts.lock(account)  # two tellers unlocking at once are counted one after the other
+            if not account.pin_locked and not account.pin_failures:
+                return account  # nothing to lift: no change, no record, no event, not counted
             if actor.role == Role.TELLER and self._teller_unlocks_left(uow, account) <= 0:
                 deny(uow, actor, "account.unlock", "account", account.id, error=UnlockLimit, reason="unlock_limit")
             account.pin_failures, account.pin_locked = 0, False

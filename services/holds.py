@@ -238,10 +238,11 @@ class HoldService:
 
     def set_daily_limit(self, actor: Actor, account_id: int, daily_limit_cents) -> Account:
         """The account's owner may lower (or keep) the limit; staff set any value on customers'
-        accounts, never on their own (there they are an owner like any other)."""
+        accounts, and none on their own (SPEC 1: limiting an account they own is 403 own_account)."""
         daily_limit_cents = check_limit_value(daily_limit_cents)
         with self.uow() as uow:
             account = load_visible(uow, actor, account_id, "account.limit")
+            refuse_own(uow, actor, [account], "account.limit", "account", account.id)
             uow.accounts.lock(account)
             if account.status == AccountStatus.CLOSED:
                 raise AccountUnavailable("Account is closed")

@@ -269,8 +269,9 @@ class LedgerService:
         """Post the movement (both balances, the entry, its audit record), counted toward the day's
         totals; the entry as ``actor`` may see it."""
         entry = movement.post()
-        for account, posting in zip((movement.debit, movement.credit), entry.postings, strict=True):
-            if not uow.accounts.save_balance(account):  # a system account's: folded later in commit order
+        stored = uow.accounts.save_balances(movement.debit, movement.credit)
+        for kept, posting in zip(stored, entry.postings, strict=True):
+            if not kept:  # a system account's: folded later in commit order
                 posting.balance_after_cents = None
         uow.ledger.add(entry)
         self.count(uow, actor, movement)

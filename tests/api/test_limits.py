@@ -52,12 +52,16 @@ def test_staff_set_any_value_on_a_customers_account(api, client, teller):
     assert set_limit(client, teller[1], account["id"], None).json["daily_limit_cents"] is None
 
 
-def test_staff_are_owners_on_their_own_accounts(api, client, teller):
-    _, staff = teller
+@pytest.mark.parametrize("role", ["teller", "admin"])
+def test_staff_never_limit_an_account_they_own(api, client, audit, role):
+    """SPEC 1: "holding or limiting one [an account they own] … is 403 own_account", lowering too."""
+    _, staff = api.staff(role)
     own = api.account(staff)
-    set_limit(client, staff, own["id"], 1_000)
-    response = set_limit(client, staff, own["id"], 2_000)
-    assert (response.status_code, response.json["code"]) == (403, "forbidden")
+    for value in (1_000, 2_000):
+        response = set_limit(client, staff, own["id"], value)
+        assert (response.status_code, response.json["code"]) == (403, "own_account")
+    assert api.get_account(staff, own["id"])["daily_limit_cents"] is None
+    assert [r["details"].get("reason") for r in audit(action="account.limit")] == ["own_account", "own_account"]
 
 
 @pytest.mark.parametrize("value", [0, -1, 10**12 + 1, "100", 1.5, True])

@@ -252,6 +252,22 @@ def test_issue_8_a_teller_cannot_guess_a_pin_two_tries_at_a_time(client, api, te
     assert api.get_account(headers, account["id"])["balance_cents"] == 5_000
 
 
+def test_unlocking_an_account_with_nothing_to_lift_changes_nothing_and_is_not_counted(client, api, teller, audit):
+    headers = api.customer()[1]
+    account = api.funded_account(headers, 5_000)
+    for _ in range(4):
+        response = client.post(f"/api/v1/accounts/{account['id']}/unlock", headers=teller[1])
+        assert (response.status_code, response.json["pin_locked"]) == (200, False)
+    assert audit(action="account.unlock") == []
+    assert [e["type"] for e in client.get("/api/v1/events?limit=200", headers=teller[1]).json["items"]].count(
+        "account.unlocked"
+    ) == 0
+    _wrong_pins(client, headers, account["id"], 3)  # a real lock: the teller's first unlock of the day
+    unlocked = client.post(f"/api/v1/accounts/{account['id']}/unlock", headers=teller[1])
+    assert (unlocked.status_code, unlocked.json["pin_locked"]) == (200, False)
+    assert [r["outcome"] for r in audit(action="account.unlock")] == ["success"]
+
+
 def test_admins_are_not_held_to_the_unlock_limit(client, api, admin):
     headers, account = _locked_customer_account(api, client)
     for _ in range(4):
