@@ -125,7 +125,9 @@ class HoldService:
     def capture(self, actor: Actor, hold_id: int, amount_cents: int | None = None, idem=None) -> JournalEntry:
         """Post a card purchase of ``amount_cents`` (default: all of it) against card-settlement and
         release the rest. No PIN, and a card frozen since the authorisation does not stop it: the
-        merchant was promised the money. A staff hold is not capturable."""
+        merchant was promised the money. An account frozen since does (SPEC 4: no money out), declined
+        and recorded, the hold left pending to capture after an unfreeze or to void. A staff hold is
+        not capturable."""
         if amount_cents is not None:
             check_amount_cents(amount_cents)
         with self.uow() as uow:
@@ -133,11 +135,6 @@ class HoldService:
                 return replayed
             hold, account = self._load_for_change(uow, actor, hold_id, "hold.capture")
             taken = _checked(uow, lambda: hold.check_capture(amount_cents))
-            now = now_iso()
-            uow.holds.close(hold, HoldStatus.CAPTURED, now, captured_cents=taken)  # releases the reservation
-            released = hold.amount_cents - taken
-            if released and hold.counted_day:  # the uncaptured rest no longer counts toward the limit
-                uow.daily_totals.give_back(ACCOUNT_OUT, account.id, hold.counted_day, released)
             settlement = uow.accounts.system(SystemAccount.CARD_SETTLEMENT, account.currency)
             movement = Movement(
                 EntryKind.CARD_PURCHASE,
@@ -151,6 +148,13 @@ class HoldService:
                 hold_id=hold.id,
                 preauthorised=True,
             )
+            if not account.is_active:  # SPEC 4: a frozen account takes no money out; the hold stays pending
+                self.ledger.refuse(uow, actor, idem, movement, AccountUnavailable())
+            now = now_iso()
+            uow.holds.close(hold, HoldStatus.CAPTURED, now, captured_cents=taken)  # releases the reservation
+            released = hold.amount_cents - taken
+            if released and hold.counted_day:  # the uncaptured rest no longer counts toward the limit
+                uow.daily_totals.give_back(ACCOUNT_OUT, account.id, hold.counted_day, released)
             entry = self.ledger.post(uow, actor, movement)
             hold.entry_id = entry.id
             self._audit(uow, actor, "hold.capture", hold, captured_cents=taken, entry_id=entry.id)

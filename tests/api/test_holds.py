@@ -160,6 +160,23 @@ def test_a_capture_ignores_a_card_frozen_after_the_authorisation(api, client, ho
     assert funds(api, headers, account["id"]) == (7_500, 0, 7_500)
 
 
+def test_a_capture_on_an_account_frozen_after_the_authorisation_is_declined_and_the_hold_stays(
+    api, client, holder, teller, history
+):
+    headers, account, card = holder
+    hold = authorize(client, headers, card["id"]).json
+    assert client.post(f"/api/v1/accounts/{account['id']}/freeze", headers=teller[1]).status_code == 200
+    refused = capture(client, headers, hold["id"])
+    assert (refused.status_code, refused.json["code"]) == (409, "account_unavailable")
+    assert funds(api, headers, account["id"]) == (10_000, 2_500, 7_500)  # nothing moved, still reserved
+    assert client.get(f"/api/v1/holds/{hold['id']}", headers=headers).json["status"] == "pending"
+    [line] = [h for h in history(headers, account["id"]) if h["kind"] == "card_purchase"]
+    assert (line["status"], line["amount_cents"]) == ("declined", -2_500)
+    assert client.post(f"/api/v1/accounts/{account['id']}/unfreeze", headers=teller[1]).status_code == 200
+    assert capture(client, headers, hold["id"]).status_code == 201
+    assert funds(api, headers, account["id"]) == (7_500, 0, 7_500)
+
+
 def test_a_frozen_card_is_declined_and_recorded_without_a_hold(api, client, holder, history):
     headers, account, card = holder
     client.post(f"/api/v1/cards/{card['id']}/freeze", headers=headers)
