@@ -25,7 +25,7 @@ from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import ApprovalNotPending, Forbidden, SamePerson, ValidationFailed, not_visible
 from entities.text import clean_text
 from entities.users import Actor
-from services import events
+from services import events, idempotency
 from services.audit import MAX_REASON, deny, record
 
 
@@ -95,17 +95,20 @@ class ApprovalService:
         with self.uow(write=False) as uow:
             return uow.approvals.count_pending()
 
-    def approve(self, actor: Actor, approval_id: int, note: str | None = None) -> Approval:
+    def approve(self, actor: Actor, approval_id: int, note: str | None = None, idem=None) -> Approval:
         """Another staff member (an admin for role_grant) executes the request under their own
         authority; the approval, approved, carries the action's answer in ``result``. Any refusal
         (403, or the action failing) leaves it pending."""
         note = clean_text(note, "reason", MAX_REASON, required=False)
         with self.uow() as uow:
+            if actor.is_staff and (replayed := idempotency.replay(uow, actor, idem)):
+                return replayed  # a retry of an approval already made: its answer, not 409
             approval = self._deciding(uow, actor, approval_id, "approval.approve")
             if approval.requested_by == actor.user_id:
                 deny(uow, actor, "approval.approve", "approval", approval.id, error=SamePerson, reason="same_person")
             result = self.executors[approval.action](uow, actor, approval)
             approval.approve(actor.user_id, now_iso(), result, note)
+            idempotency.remember(uow, actor.user_id, idem, approval)
             self._decide(uow, actor, "approval.approve", "approval.approved", approval)
         return approval
 

@@ -84,7 +84,7 @@ class HoldService:
             uow.commit()
         return hold
 
-    def place(self, actor: Actor, account_id: int, amount_cents: int, reason, expires_in_seconds=None):
+    def place(self, actor: Actor, account_id: int, amount_cents: int, reason, expires_in_seconds=None, idem=None):
         """Staff: a lien of ``amount_cents`` on a customer's account, with a reason, until voided or
         (with ``expires_in_seconds``) until it expires. Not on a closed account, never on one's own;
         beyond the available balance it is declined and recorded (a declined withdrawal)."""
@@ -94,6 +94,8 @@ class HoldService:
         with self.uow() as uow:
             if not actor.is_staff:
                 deny(uow, actor, "hold.create", "account", account_id, error=Forbidden)
+            if replayed := idempotency.replay(uow, actor, idem):
+                return replayed
             account = load_visible(uow, actor, account_id, "hold.create")
             refuse_own(uow, actor, [account], "hold.create", "account", account.id)
             vault = uow.accounts.system(SystemAccount.CASH_VAULT, account.currency)
@@ -102,7 +104,7 @@ class HoldService:
             expire_due(uow, actor, account)
             error = _lien_refusal(account, amount_cents)
             if error is not None:
-                self.ledger.refuse(uow, actor, None, replace(movement, details={"staff_hold": True}), error)
+                self.ledger.refuse(uow, actor, idem, replace(movement, details={"staff_hold": True}), error)
             now = clock.utcnow()
             hold = Hold(
                 id=None,
@@ -117,6 +119,7 @@ class HoldService:
             uow.holds.add(hold)
             self._audit(uow, actor, "hold.create", hold, reason=reason)
             events.hold_changed(uow, "hold.created", hold)
+            idempotency.remember(uow, actor.user_id, idem, hold)
             uow.commit()
         return hold
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.api import serializers as out
 from app.api.blueprint import bp
-from app.api.registry import json_response, operation, parse_body, parse_query
+from app.api.registry import json_response, money_call, operation, parse_body, parse_query
 from app.api.schemas import ApprovalsQuery, ApproveIn, RejectIn
 from app.auth import require_actor, services
 from app.ratelimit import money_limit
@@ -48,16 +48,20 @@ def get_approval(approval_id: int):
     tag="approvals",
     body=ApproveIn,
     response="Approval",
+    idempotent=True,
     errors=(401, 403, 404, 409, 422, 429),
 )
 @money_limit
 def approve_approval(approval_id: int):
     """Executes the request in one transaction with every check of the action made again for you
     (an admin for `role_grant`); the answer carries the action's own answer in `result`. Your own
-    request is `403 same_person`; any refusal leaves the request pending."""
+    request is `403 same_person`; any refusal leaves the request pending. It moves money (a
+    reversal), so it takes an `Idempotency-Key`: a retry replays the approval instead of `409`."""
     actor = require_actor()
     data = parse_body(ApproveIn)
-    return json_response(out.approval(services().approvals.approve(actor, approval_id, data.reason)))
+    return money_call(
+        lambda idem: services().approvals.approve(actor, approval_id, data.reason, idem=idem), out.approval, 200
+    )
 
 
 @operation(

@@ -42,14 +42,19 @@ def authorize_card(card_id: int):
     body=StaffHoldIn,
     status=201,
     response="Hold",
+    idempotent=True,
     errors=(401, 403, 404, 409, 422, 429),
 )
 @money_limit
 def place_hold(account_id: int):
     actor = require_actor()
     data = parse_body(StaffHoldIn)
-    hold = services().holds.place(actor, account_id, data.amount_cents, data.reason, data.expires_in_seconds)
-    return json_response(out.hold(hold), 201)
+    return money_call(
+        lambda idem: services().holds.place(
+            actor, account_id, data.amount_cents, data.reason, data.expires_in_seconds, idem=idem
+        ),
+        out.hold,
+    )
 
 
 @operation(

@@ -151,16 +151,17 @@ def idempotency_request(render) -> IdempotentRequest | None:
     )
 
 
-def money_call(call, serialize):
-    """Run a money-moving service call with idempotency; 201 with the entry, 202 with the approval
-    it now waits for (SPEC section 15), or the stored replay of either."""
+def money_call(call, serialize, status: int = 201):
+    """Run a money-moving service call with idempotency; ``status`` (201) with the result, 202 with
+    the approval a new movement now waits for (SPEC section 15), or the stored replay of either.
+    ``status`` 200 is a decision's answer (an approval approved): an Approval is then the result."""
 
     def render(entry, error):
         if error is not None:
             return domain_problem(error)
-        if isinstance(entry, Approval):
+        if status == 201 and isinstance(entry, Approval):
             return 202, representation.approval(entry)
-        return 201, serialize(entry)
+        return status, serialize(entry)
 
     result = call(idempotency_request(render))
     if isinstance(result, Replayed):
