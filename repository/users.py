@@ -108,14 +108,15 @@ class UserRepository:
         rows = self.conn.execute(f"SELECT {_COLUMNS} FROM users {where} ORDER BY id LIMIT ?", (*params, limit))
         return [_user(row) for row in rows]
 
-    def search_customers(self, query: str, limit: int = 20) -> list[User]:
-        """Customers whose email or name contains ``query``, or who own account number ``query``."""
+    def search_customers(self, query: str, limit: int = 20, after_id: int = 0) -> list[User]:
+        """Customers whose email or name contains ``query``, or who own account number ``query``, by
+        id after ``after_id``."""
         pattern = "%" + query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         rows = self.conn.execute(
-            f"""SELECT {_COLUMNS} FROM users WHERE role = 'customer' AND (
+            f"""SELECT {_COLUMNS} FROM users WHERE role = 'customer' AND id > ? AND (
                     email LIKE ? ESCAPE '\\' OR lower(full_name) LIKE lower(?) ESCAPE '\\'
                     OR id IN (SELECT owner_id FROM accounts WHERE number = ?))
                 ORDER BY id LIMIT ?""",
-            (pattern, pattern, query, limit),
+            (after_id, pattern, pattern, query, limit),
         )
         return [_user(row) for row in rows]

@@ -45,14 +45,16 @@ class AdminService:
             accounts = [(account, uow.users.get(account.owner_id)) for account in uow.accounts.pin_locked(limit)]
         return {"users": users, "accounts": accounts}
 
-    def search_customers(self, actor: Actor, query: str) -> list[User]:
+    def search_customers(self, actor: Actor, query: str, *, after_id: int | None = None, limit: int = 20) -> list[User]:
+        """Staff: customers matching ``query`` (part of an email or name, or a whole account number),
+        by id, after ``after_id``, at most ``limit``."""
         query = (query or "").strip()
         if not 1 <= len(query) <= 100:
             raise ValidationFailed(errors=[{"field": "q", "message": "must be 1 to 100 characters"}])
         with self.uow(write=False) as uow:
             if not actor.is_staff:
                 deny(uow, actor, "customer.search", error=Forbidden)
-            return uow.users.search_customers(query)
+            return uow.users.search_customers(query, limit, after_id or 0)
 
     def get_user(self, actor: Actor, user_id: int) -> User:
         with self.uow(write=False) as uow:

@@ -33,8 +33,8 @@ from app.ratelimit import lookup_limit, money_limit
 def list_accounts():
     actor = require_actor()
     query = parse_query(AccountsQuery)
-    items = [out.account(a) for a in services().accounts.list(actor, query.owner_id)]
-    return json_response(out.page(items, None))
+    shown, next_cursor = out.page_of(services().accounts.list(actor, query.owner_id), query)
+    return json_response(out.page([out.account(a) for a in shown], next_cursor))
 
 
 @operation(

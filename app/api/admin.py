@@ -24,8 +24,11 @@ from entities.cursor import decode_cursor, encode_cursor
 def find_customers():
     actor = require_actor()
     query = parse_query(CustomersQuery)
-    users = services().admin.search_customers(actor, query.q)
-    return json_response(out.page([out.user(u) for u in users], None))
+    users = services().admin.search_customers(
+        actor, query.q, after_id=decode_cursor(query.cursor), limit=query.limit + 1
+    )
+    next_cursor = encode_cursor(users[query.limit - 1].id) if len(users) > query.limit else None
+    return json_response(out.page([out.user(u) for u in users[: query.limit]], next_cursor))
 
 
 @operation(

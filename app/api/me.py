@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from app.api import serializers as out
 from app.api.blueprint import bp
-from app.api.registry import json_response, operation, parse_body
-from app.api.schemas import PasswordIn, ProfileIn
+from app.api.registry import json_response, operation, parse_body, parse_query
+from app.api.schemas import PageQuery, PasswordIn, ProfileIn
 from app.auth import require_actor, services
 from app.ratelimit import password_change_limit
 
@@ -41,9 +41,19 @@ def change_password():
 
 
 @operation(
-    bp, "GET", "/me/sessions", "My active sessions and token families", tag="me", response="SessionList", errors=(401,)
+    bp,
+    "GET",
+    "/me/sessions",
+    "My active sessions and token families",
+    tag="me",
+    query=PageQuery,
+    response="SessionList",
+    errors=(401, 422),
 )
 def my_sessions():
     actor = require_actor()
-    items = [out.session(s, actor.session_id) for s in services().web_sessions.list(actor)]
-    return json_response(out.page(items, None))
+    query = parse_query(PageQuery)
+    # A session's id is random: the cursor is a position in the list, oldest first.
+    ordered = sorted(services().web_sessions.list(actor), key=lambda s: (s.created_at, s.id))
+    shown, next_cursor = out.page_of(list(enumerate(ordered, 1)), query, key=lambda pair: pair[0])
+    return json_response(out.page([out.session(s, actor.session_id) for _, s in shown], next_cursor))

@@ -275,7 +275,14 @@ class HistoryQuery(Query):
     to: date | None = Field(None, description="Only entries on or before this UTC date")
 
 
-class AccountsQuery(Query):
+class PageQuery(Query):
+    """Every list's paging (SPEC 5): ``limit`` 1 to 200 and the previous page's ``next_cursor``."""
+
+    limit: Limit = 50
+    cursor: Cursor | None = Field(None, description=_CURSOR)
+
+
+class AccountsQuery(PageQuery):
     owner_id: Id | None = Field(None, description="Staff: the accounts of this user; default your own")
 
 
@@ -285,7 +292,7 @@ class LookupQuery(Query):
     )
 
 
-class CustomersQuery(Query):
+class CustomersQuery(PageQuery):
     q: Annotated[str, Field(min_length=1, max_length=100)] = Field(
         description="Part of an email or name, or a whole account number"
     )
@@ -387,11 +394,10 @@ class WebhookIn(Strict):
     )
 
 
-class DeliveriesQuery(Query):
+class DeliveriesQuery(PageQuery):
     after: Annotated[int, Field(ge=0, le=2**63 - 1)] = Field(
-        0, description="The previous page's `next_cursor`: attempts with a greater id; 0 for the first"
+        0, description="Attempts with a greater id (an attempt's `id`); `cursor` is the usual way to page"
     )
-    limit: Limit = 50
 
 
 # Dual control (SPEC section 15).

@@ -7,6 +7,7 @@ import io
 
 from app.spreadsheet import decimal_text, safe_cell
 from entities import mfa
+from entities.cursor import decode_cursor, encode_cursor
 from entities.representation import account, approval, card, entry, hold, user  # noqa: F401  (the API's own shapes)
 
 
@@ -66,6 +67,16 @@ def session(s, current_id: str | None = None) -> dict:
 
 def page(items: list, next_cursor: str | None) -> dict:
     return {"items": items, "next_cursor": next_cursor}
+
+
+def page_of(found: list, query, key=lambda item: item.id) -> tuple[list, str | None]:
+    """One page of a short list read whole (one owner's accounts or sessions, the webhooks), as every
+    list pages (SPEC 5): the items after ``query.cursor`` in ``key`` order (an increasing integer), at
+    most ``query.limit``, and the cursor of the next page (None on the last)."""
+    after = decode_cursor(query.cursor)
+    rest = [item for item in sorted(found, key=key) if after is None or key(item) > after]
+    shown = rest[: query.limit]
+    return shown, encode_cursor(key(shown[-1])) if len(rest) > query.limit else None
 
 
 # Cards and statements (SPEC sections 5 and 6).

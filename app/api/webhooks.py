@@ -7,8 +7,9 @@ from flask import Response
 from app.api import serializers as out
 from app.api.blueprint import bp
 from app.api.registry import json_response, operation, parse_body, parse_query
-from app.api.schemas import DeliveriesQuery, WebhookIn
+from app.api.schemas import DeliveriesQuery, PageQuery, WebhookIn
 from app.auth import require_actor, services
+from entities.cursor import decode_cursor, encode_cursor
 
 
 @operation(
@@ -29,10 +30,21 @@ def create_webhook():
     return json_response(out.webhook(hook, with_secret=True), 201)
 
 
-@operation(bp, "GET", "/webhooks", "Admin: the webhooks", tag="webhooks", response="WebhookList", errors=(401, 403))
+@operation(
+    bp,
+    "GET",
+    "/webhooks",
+    "Admin: the webhooks",
+    tag="webhooks",
+    query=PageQuery,
+    response="WebhookList",
+    errors=(401, 403, 422),
+)
 def list_webhooks():
-    hooks = services().webhooks.list(require_actor())
-    return json_response(out.page([out.webhook(h) for h in hooks], None))
+    actor = require_actor()
+    query = parse_query(PageQuery)
+    shown, next_cursor = out.page_of(services().webhooks.list(actor), query)
+    return json_response(out.page([out.webhook(h) for h in shown], next_cursor))
 
 
 @operation(
@@ -62,7 +74,9 @@ def delete_webhook(hook_id: int):
 def list_deliveries(hook_id: int):
     actor = require_actor()
     query = parse_query(DeliveriesQuery)
-    found, next_cursor = services().webhooks.deliveries(actor, hook_id, after=query.after, limit=query.limit)
+    after = decode_cursor(query.cursor) if query.cursor is not None else query.after
+    found, last_id = services().webhooks.deliveries(actor, hook_id, after=after, limit=query.limit)
+    next_cursor = encode_cursor(last_id) if last_id is not None else None
     return json_response({"items": [out.delivery(d) for d in found], "next_cursor": next_cursor})
 
 
