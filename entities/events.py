@@ -25,11 +25,9 @@ EVENT_TYPES = (
     "card.frozen",
     "card.unfrozen",
     "card.cancelled",  # beyond SPEC 16's list: a card status change (cancel, and the old card of a replace)
-    # Dual control (SPEC section 15): staff only, they concern no customer account.
-    "approval.requested",
-    "approval.approved",
-    "approval.rejected",
 )
+# Dual control's requests and decisions (SPEC 15) write no event: SPEC 16's list of types is closed,
+# and they change no money, account or card (the reversal an approval executes writes its own).
 ANY_TYPE = "*"
 MAX_EVENTS_PAGE = 200
 

@@ -2,7 +2,7 @@
 
 A reversal of at least DUAL_CONTROL_CENTS and a grant of the admin role are not executed when asked:
 the asking service runs every check the action makes for its requester, then ``request`` stores a
-pending Approval in the same transaction (audited as approval.request, event approval.requested).
+pending Approval in the same transaction (audited as approval.request; no event: SPEC 16's types are closed).
 Another staff member (an admin for the admin role) approves it: the action runs again, in one
 transaction, under the approver's authority, so every check is made again for the approver (their
 own accounts, their role); the decision is written in that same transaction by a conditional
@@ -25,7 +25,7 @@ from entities.cursor import decode_cursor, encode_cursor
 from entities.errors import ApprovalNotPending, Forbidden, SamePerson, ValidationFailed, not_visible
 from entities.text import clean_text
 from entities.users import Actor
-from services import events, idempotency
+from services import idempotency
 from services.audit import MAX_REASON, deny, record
 
 
@@ -38,7 +38,6 @@ def request(uow, actor: Actor, action: ApprovalAction, subject: str, details: di
     if uow.approvals.add(approval) is None:  # a concurrent request for the same subject won
         raise already_pending(uow.approvals.pending_for(action, subject) or approval)
     _audit(uow, actor, "approval.request", approval)
-    events.publish(uow, "approval.requested", representation.approval(approval), [])
     return approval
 
 
@@ -109,7 +108,7 @@ class ApprovalService:
             result = self.executors[approval.action](uow, actor, approval)
             approval.approve(actor.user_id, now_iso(), result, note)
             idempotency.remember(uow, actor.user_id, idem, approval)
-            self._decide(uow, actor, "approval.approve", "approval.approved", approval)
+            self._decide(uow, actor, "approval.approve", approval)
         return approval
 
     def reject(self, actor: Actor, approval_id: int, reason) -> Approval:
@@ -119,7 +118,7 @@ class ApprovalService:
         with self.uow() as uow:
             approval = self._deciding(uow, actor, approval_id, "approval.reject")
             approval.reject(actor.user_id, now_iso(), reason)
-            self._decide(uow, actor, "approval.reject", "approval.rejected", approval)
+            self._decide(uow, actor, "approval.reject", approval)
         return approval
 
     def _deciding(self, uow, actor: Actor, approval_id: int, action: str) -> Approval:
@@ -135,11 +134,10 @@ class ApprovalService:
         return approval
 
     @staticmethod
-    def _decide(uow, actor: Actor, audit_action: str, event_type: str, approval: Approval) -> None:
+    def _decide(uow, actor: Actor, audit_action: str, approval: Approval) -> None:
         if not uow.approvals.decide(approval):  # never on a locked row; kept as the last word on a race
             raise ApprovalNotPending()
         _audit(uow, actor, audit_action, approval)
-        events.publish(uow, event_type, representation.approval(approval), [])
         uow.commit()
 
 

@@ -26,9 +26,6 @@ EVENT_WORDS = {
     "card.frozen": "Card frozen",
     "card.unfrozen": "Card unfrozen",
     "card.cancelled": "Card cancelled",
-    "approval.requested": "Approval requested",
-    "approval.approved": "Approval given",
-    "approval.rejected": "Approval refused",
     ANY_TYPE: "Every event",
 }
 GROUPS = (
