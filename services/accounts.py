@@ -97,11 +97,18 @@ class AccountService:
         self.settings = settings
 
     def open(self, actor: Actor, type: str, pin: str, currency: str = "USD", owner_id: int | None = None) -> Account:
-        """Open an account for the caller, or (staff) for any customer."""
+        """Open an account for the caller, or (staff) for any customer. Every offending field is
+        named at once (SPEC 5): the type, the PIN's format and the currency are checked together."""
+        errors = []
         if type not in (AccountType.CHECKING, AccountType.SAVINGS):
-            raise ValidationFailed(errors=[{"field": "type", "message": "must be checking or savings"}])
-        check_pin_format(pin)
-        check_currency(currency)
+            errors.append({"field": "type", "message": "must be checking or savings"})
+        for check, value in ((check_pin_format, pin), (check_currency, currency)):
+            try:
+                check(value)
+            except ValidationFailed as refused:
+                errors.extend(refused.errors)
+        if errors:
+            raise ValidationFailed(errors=errors)
         with self.uow() as uow:
             if owner_id is None or owner_id == actor.user_id:
                 owner_id = actor.user_id

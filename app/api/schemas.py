@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from entities.accounts import CURRENCIES, check_currency
 from entities.cards import MAX_MERCHANT, check_merchant
 from entities.errors import ValidationFailed
 from entities.holds import MAX_HOLD_SECONDS, MAX_LIMIT_CENTS
@@ -192,8 +193,10 @@ class PasswordIn(Strict):
 class OpenAccountIn(Strict):
     type: Literal["checking", "savings"] = Field(description="The account type: `checking` or `savings`")
     pin: Pin = Field(description="The new account's transaction PIN: 4 to 6 digits")
-    currency: Annotated[str, Field(pattern=CURRENCY_PATTERN)] = Field(
-        "USD", description="An ISO 4217 code in capitals; transfers only go between accounts of one currency"
+    currency: Annotated[str, Field(pattern=CURRENCY_PATTERN), _rule(check_currency)] = Field(
+        "USD",
+        description=f"An ISO 4217 code in capitals, one of {', '.join(sorted(CURRENCIES))}; transfers only go"
+        " between accounts of one currency",
     )
     owner_id: Id | None = Field(None, description="Staff: the customer who will own the account; default yourself")
 

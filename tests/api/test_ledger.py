@@ -2,8 +2,10 @@
 
 import pytest
 
+from entities.errors import ValidationFailed
+from entities.users import Actor, Role
 from tests.api.helpers import assert_problem
-from tests.conftest import PIN
+from tests.conftest import PASSWORD, PIN
 
 
 @pytest.fixture
@@ -326,3 +328,14 @@ def test_open_account_validation(client, bob, body):
     _, headers, _ = bob
     assert_problem(client.post("/api/v1/accounts", json=body, headers=headers), 422, "validation_error")
     assert len(client.get("/api/v1/accounts", headers=headers).json["items"]) == 1
+
+
+def test_opening_with_a_bad_type_pin_and_currency_names_all_three_at_once(client, bob, services):
+    _, headers, _ = bob
+    body = {"type": "gold", "pin": "12", "currency": "XYZ"}
+    problem = assert_problem(client.post("/api/v1/accounts", json=body, headers=headers), 422, "validation_error")
+    assert sorted(e["field"] for e in problem["errors"]) == ["currency", "pin", "type"]
+    user = services.identity.register(Actor(), "all-at-once@example.com", PASSWORD, "All At Once")
+    with pytest.raises(ValidationFailed) as refused:  # the service itself, as the pages call it
+        services.accounts.open(Actor(user_id=user.id, role=Role.CUSTOMER), "gold", "12", "XYZ")
+    assert sorted(e["field"] for e in refused.value.errors) == ["currency", "pin", "type"]
