@@ -69,6 +69,20 @@ class WebhookRepository:
     def save_secret(self, hook_id: int, secret_enc: str) -> None:
         self.conn.execute("UPDATE webhooks SET secret = ? WHERE id = ?", (secret_enc, hook_id))
 
+    def clear_secrets(self) -> list[tuple[int, str]]:
+        """(id, secret) of every hook whose secret is still stored in clear (from before encryption)."""
+        rows = self.conn.execute(
+            "SELECT id, secret FROM webhooks WHERE secret LIKE ? ESCAPE '\\' ORDER BY id", (r"whsec\_%",)
+        ).fetchall()
+        return [(row[0], row[1]) for row in rows]
+
+    def replace_secret(self, hook_id: int, was: str, secret_enc: str) -> bool:
+        """Store ``secret_enc`` if the hook's secret is still ``was`` (another instance may have done it)."""
+        changed = self.conn.execute(
+            "UPDATE webhooks SET secret = ? WHERE id = ? AND secret = ?", (secret_enc, hook_id, was)
+        )
+        return changed.rowcount == 1
+
     def advance(self, hook_id: int, after_seq: int) -> None:
         self.conn.execute(
             "UPDATE webhooks SET after_seq = ? WHERE id = ? AND after_seq < ?", (after_seq, hook_id, after_seq)

@@ -72,6 +72,7 @@ ACTION_GROUPS = (
             ("card.keys_rotate", "Card keys rotated"),
             ("mfa.rotate_keys", "Authenticator keys rotated"),
             ("webhook.rotate_keys", "Webhook keys rotated"),
+            ("webhook.secret_encrypted", "Webhook secret encrypted"),
             ("audit.checkpoint", "Audit checkpoint taken"),
             ("verify", "Verification run"),
         ),

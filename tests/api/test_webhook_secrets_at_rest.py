@@ -114,3 +114,24 @@ def test_a_secret_no_key_reads_sends_nothing_and_says_why(app, app_config, api, 
         (1, None, "not sent: the signing secret is unreadable under the configured keys")
     ]
     assert items[0]["next_attempt_at"] is not None  # retried: the key may come back
+
+
+def test_a_secret_an_older_version_kept_in_clear_is_encrypted_at_the_next_start(app, app_config, api, client, admin):
+    with Receiver() as receiver:
+        legacy = _register(client, admin, receiver.url)
+        db = raw_connection(app)
+        try:  # a hook registered before secrets were encrypted held its secret in clear
+            db.execute("UPDATE webhooks SET secret = ? WHERE id = ?", (legacy["secret"], legacy["id"]))
+        finally:
+            db.close()
+        restarted = create_app(app_config)  # the next start of the server, after an upgrade
+        [(hook_id, stored)] = _stored(app)
+        assert hook_id == legacy["id"] and not stored.startswith("whsec_")
+        assert Fernet(OLD_KEY.encode()).decrypt(stored.encode()).decode() == legacy["secret"]
+        records = client.get("/api/v1/admin/audit?action=webhook.secret_encrypted", headers=admin[1]).json["items"]
+        assert [(r["resource_id"], r["outcome"]) for r in records] == [(str(legacy["id"]), "success")]
+        create_app(app_config)  # a second start finds nothing left to encrypt
+        assert (
+            len(client.get("/api/v1/admin/audit?action=webhook.secret_encrypted", headers=admin[1]).json["items"]) == 1
+        )
+        _delivered_signed(restarted, api, legacy, receiver)
