@@ -25,7 +25,7 @@ class RefusedTarget(ValueError):
 class Target:
     url: str  # the URL as registered
     host: str  # the name the receiver expects (Host header, TLS server name)
-    address: str  # the checked address to connect to
+    address: str | None  # the checked address to connect to (None: a registration whose name did not resolve)
     port: int
 
     @property
@@ -63,8 +63,11 @@ def refusal(address) -> str | None:
     return None
 
 
-def check_target(url, *, allow_private: bool, allow_http: bool) -> Target:
-    """The delivery target of ``url``, or RefusedTarget."""
+def check_target(url, *, allow_private: bool, allow_http: bool, must_resolve: bool = True) -> Target:
+    """The delivery target of ``url``, or RefusedTarget. ``must_resolve`` false (registration): a name
+    that does not resolve now is accepted with no address, as nothing can be learnt of it yet (a
+    machine without DNS, a record not published yet); every delivery resolves it again and refuses
+    what it then points at, so nothing is ever sent to an address that was not checked."""
     if not isinstance(url, str) or not url or len(url) > MAX_URL or not url.isprintable() or " " in url:
         raise RefusedTarget(f"must be a URL of at most {MAX_URL} characters")
     parts = urlsplit(url)
@@ -84,8 +87,10 @@ def check_target(url, *, allow_private: bool, allow_http: bool) -> Target:
     try:
         addresses = [ipaddress.ip_address(a.split("%", 1)[0]) for a in resolve(host, port)]
     except (OSError, UnicodeError, ValueError):
-        raise RefusedTarget(f"host {host!r} does not resolve") from None
+        addresses = []
     if not addresses:
+        if not must_resolve:
+            return Target(url=url, host=host, address=None, port=port)
         raise RefusedTarget(f"host {host!r} does not resolve")
     if not allow_private:
         for address in addresses:

@@ -110,7 +110,10 @@ class WebhookService:
     def _target(self, url) -> None:
         try:
             check_target(
-                url, allow_private=self.settings.webhook_allow_private, allow_http=self.settings.webhook_allow_http
+                url,
+                allow_private=self.settings.webhook_allow_private,
+                allow_http=self.settings.webhook_allow_http,
+                must_resolve=False,  # checked again, resolved, at every delivery
             )
         except RefusedTarget as refused:
             raise ValidationFailed(errors=[{"field": "url", "message": str(refused)}]) from None

@@ -46,9 +46,21 @@ def test_a_name_resolving_to_a_private_address_is_refused(client, admin, monkeyp
     assert "a private address" in body["errors"][0]["message"] and "10.20.30.40" in body["errors"][0]["message"]
 
 
-def test_a_name_that_does_not_resolve_is_refused(client, admin):
-    body = assert_problem(register(client, admin, "https://nowhere.invalid/hook"), 422, "validation_error")
-    assert "does not resolve" in body["errors"][0]["message"]
+def test_a_name_that_does_not_resolve_yet_is_registered_and_refused_at_each_delivery(client, admin, services, api):
+    """Nothing is known of a name that does not resolve (a machine without DNS, a record not published
+    yet), so registration accepts it; each delivery resolves it again and sends nothing until it
+    resolves to a public address. The attempt is recorded and retried."""
+    hook = register(client, admin, "https://nowhere.invalid/hook")
+    assert hook.status_code == 201, hook.json
+    _, headers = api.customer()
+    api.account(headers)
+    services.uow.seal()
+    assert services.deliver_webhooks() == 1
+    items = client.get(f"/api/v1/webhooks/{hook.json['id']}/deliveries", headers=admin[1]).json["items"]
+    assert [(d["status_code"], d["error"]) for d in items] == [
+        (None, "refused: host 'nowhere.invalid' does not resolve")
+    ]
+    assert items[0]["next_attempt_at"] is not None
 
 
 def test_the_address_is_checked_again_at_delivery(client, admin, services, monkeypatch, api):
