@@ -58,24 +58,23 @@ Memo = Annotated[
     Field(description=f"At most {MAX_MEMO} characters; {_TEXT}", json_schema_extra=_lengths(0, MAX_MEMO)),
     _rule(lambda value: clean_text(value, "memo", MAX_MEMO, required=False)),
 ]
-CardReason = Annotated[
-    str,
-    Field(
-        description=f"At most {MAX_REASON} characters; {_TEXT}. Required of staff on a customer's card",
-        json_schema_extra=_lengths(0, MAX_REASON),
-        examples=["Card lost on the train"],
-    ),
-    _rule(lambda value: clean_text(value, "reason", MAX_REASON, required=False)),
-]
-Reason = Annotated[
-    str,
-    Field(
-        description=f"At most {MAX_REASON} characters; {_TEXT}",
-        json_schema_extra=_lengths(0, MAX_REASON),
-        examples=["Customer reported fraud on the phone"],
-    ),
-    _rule(lambda value: clean_text(value, "reason", MAX_REASON, required=False)),
-]
+
+
+def _reason(more: str, example: str):
+    """A staff action's reason: the text rule of every reason, at most MAX_REASON characters."""
+    return Annotated[
+        str,
+        Field(
+            description=f"At most {MAX_REASON} characters; {_TEXT}{more}",
+            json_schema_extra=_lengths(0, MAX_REASON),
+            examples=[example],
+        ),
+        _rule(lambda value: clean_text(value, "reason", MAX_REASON, required=False)),
+    ]
+
+
+CardReason = _reason(". Required of staff on a customer's card", "Card lost on the train")
+Reason = _reason("", "Customer reported fraud on the phone")
 FullName = Annotated[
     str,
     Field(description=f"1 to {MAX_FULL_NAME} characters; {_TEXT}", json_schema_extra=_lengths(1, MAX_FULL_NAME)),

@@ -38,6 +38,15 @@ def _register(client, admin, url) -> dict:
     return response.json
 
 
+def _keep_in_clear(app, hook: dict) -> None:
+    """As a hook registered before secrets were encrypted held its secret."""
+    db = raw_connection(app)
+    try:
+        db.execute("UPDATE webhooks SET secret = ? WHERE id = ?", (hook["secret"], hook["id"]))
+    finally:
+        db.close()
+
+
 def _delivered_signed(app, api, hook: dict, receiver) -> None:
     """A new event reaches the receiver signed with the secret shown at registration."""
     _, headers = api.customer()
@@ -63,11 +72,7 @@ def test_rotation_moves_secrets_to_the_new_key_and_encrypts_one_kept_in_clear(ap
     with Receiver() as receiver:
         encrypted = _register(client, admin, receiver.url)
         legacy = _register(client, admin, receiver.url)
-        db = raw_connection(app)
-        try:  # a hook registered before secrets were encrypted held its secret in clear
-            db.execute("UPDATE webhooks SET secret = ? WHERE id = ?", (legacy["secret"], legacy["id"]))
-        finally:
-            db.close()
+        _keep_in_clear(app, legacy)
 
         rotating = create_app({**app_config, "CARD_KEYS": f"{NEW_KEY},{OLD_KEY}"})
         result = rotating.test_cli_runner().invoke(args=["rotate-card-keys"])
@@ -119,11 +124,7 @@ def test_a_secret_no_key_reads_sends_nothing_and_says_why(app, app_config, api, 
 def test_a_secret_an_older_version_kept_in_clear_is_encrypted_at_the_next_start(app, app_config, api, client, admin):
     with Receiver() as receiver:
         legacy = _register(client, admin, receiver.url)
-        db = raw_connection(app)
-        try:  # a hook registered before secrets were encrypted held its secret in clear
-            db.execute("UPDATE webhooks SET secret = ? WHERE id = ?", (legacy["secret"], legacy["id"]))
-        finally:
-            db.close()
+        _keep_in_clear(app, legacy)
         restarted = create_app(app_config)  # the next start of the server, after an upgrade
         [(hook_id, stored)] = _stored(app)
         assert hook_id == legacy["id"] and not stored.startswith("whsec_")
