@@ -459,10 +459,14 @@ def money_limit(view):
     return limiter.shared_limit(limit_from("RATELIMIT_MONEY"), scope="money", key_func=user_or_ip_key)(view)
 
 
-def lookup_limit(view):
+def lookup_limit(view=None, *, exempt_when=None):
     """Account lookup: RATELIMIT_LOOKUP per user, one budget shared by every way of resolving an
-    account number to a holder's name (the API lookup, the web lookup and the transfer review)."""
-    return limiter.shared_limit(limit_from("RATELIMIT_LOOKUP"), scope="account-lookup", key_func=user_or_ip_key)(view)
+    account number to a holder's name (the API lookup, the web lookup and the transfer review).
+    ``exempt_when``: a request that resolves nothing is not counted (a number still being typed)."""
+    decorate = limiter.shared_limit(
+        limit_from("RATELIMIT_LOOKUP"), scope="account-lookup", key_func=user_or_ip_key, exempt_when=exempt_when
+    )
+    return decorate(view) if view is not None else decorate
 
 
 def password_change_limit(view):

@@ -56,8 +56,13 @@ def new():
     return _render(FORM)
 
 
+def _still_typing() -> bool:
+    """A number not complete yet gets a hint and resolves nothing: the lookup budget is not spent."""
+    return _number_hint(request.args.get("to_account_number", "").strip()) is not None
+
+
 @bp.get("/transfers/lookup")
-@lookup_limit
+@lookup_limit(exempt_when=_still_typing)
 def lookup():
     """The recipient's masked name while the number is typed. Always a 200 fragment: a partial or
     mistyped number gets a hint (an error status would be a console error on every keystroke),

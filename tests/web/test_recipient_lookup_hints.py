@@ -70,7 +70,13 @@ class TestTheLimitStillHolds:
             "RATELIMIT_STORAGE_URI": "memory://",
         }
 
-    def test_partial_numbers_count_against_the_lookup_limit(self, client, sender):
-        assert _lookup(client, "41").status_code == 200
-        assert _lookup(client, "412").status_code == 200
-        assert _lookup(client, "4123").status_code == 429
+    def test_a_number_still_being_typed_spends_nothing_and_complete_ones_are_limited(self, web, client, sender):
+        """Each keystroke asks for a hint; only a complete number resolves a name, so only that counts
+        (typing three account numbers would otherwise spend 30 lookups)."""
+        for typed in ("4", "41", "412", "4123", "41234", "412345678", "41234567890", "4123456789"):
+            assert _lookup(client, typed).status_code == 200, typed
+        bob, carol = web.account(web.user("Bob Dylan")), web.account(web.user("Carol King"))
+        assert _lookup(client, bob.number).status_code == 200
+        assert _lookup(client, carol.number).status_code == 200
+        assert _lookup(client, bob.number).status_code == 429  # the third complete number in a minute
+        assert _lookup(client, "41").status_code == 200  # a hint is still given
