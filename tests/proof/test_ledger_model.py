@@ -307,8 +307,13 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(index=account_index, by_admin=st.booleans())
     def unlock(self, index, by_admin):
-        """A teller lifts one account's PIN lock at most PIN_UNLOCKS_PER_DAY (3) times a day; an admin always."""
+        """A teller lifts one account's PIN lock at most PIN_UNLOCKS_PER_DAY (3) times a day; an admin always.
+        With neither a lock nor a wrong-PIN count there is nothing to lift: answered as is, not counted."""
         account_id = self._account(index)
+        if not self.locked[account_id] and not self.pin_failures[account_id]:
+            unchanged = self.services.accounts.unlock(self.admin if by_admin else self.teller, account_id)
+            assert (unchanged.pin_locked, unchanged.pin_failures) == (False, 0)
+            return
         if not by_admin and self.teller_unlocks[account_id] >= PIN_UNLOCKS_PER_DAY:
             self._expect_error("unlock_limit", lambda: self.services.accounts.unlock(self.teller, account_id))
             return

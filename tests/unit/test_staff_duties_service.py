@@ -75,9 +75,12 @@ def test_the_limit_is_per_account(services, bank):
     teller, customer = bank.actor(Role.TELLER), bank.actor()
     first, second = bank.account(customer, 100), bank.account(customer, 100)
     for _ in range(3):
+        _lock(services, customer, first)
         services.accounts.unlock(teller, first.id)
+    _lock(services, customer, first)
     with pytest.raises(UnlockLimit):
         services.accounts.unlock(teller, first.id)
+    _lock(services, customer, second)
     assert services.accounts.unlock(teller, second.id).pin_locked is False
 
 
