@@ -201,7 +201,7 @@ class IdentityService:
             timezone = problems.check(check_timezone, timezone)
         problems.raise_any()
         with self.uow() as uow:
-            user = uow.users.get(actor.user_id)
+            user = uow.users.lock(actor.user_id)  # a role or password change waits, or is waited for
             user.full_name = full_name or user.full_name
             user.timezone = timezone or user.timezone
             uow.users.save_profile(user)
@@ -220,9 +220,9 @@ class IdentityService:
             )
         new_hash = crypto.hash_password(new_password, self.settings.bcrypt_cost)
         with self.uow() as uow:
-            user = uow.users.get(actor.user_id)
+            user = uow.users.lock(actor.user_id)
             user.password_hash = new_hash
-            uow.users.save_profile(user)
+            uow.users.save_password(user)
             revoked = uow.sessions.revoke_all_for_user(user.id, now_iso(), except_id=actor.session_id)
             record(uow, actor, "password.change", "success", "user", user.id, sessions_revoked=revoked)
             uow.commit()
