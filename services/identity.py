@@ -221,7 +221,8 @@ class IdentityService:
         return user
 
     def change_password(self, actor: Actor, current_password: str, new_password: str) -> None:
-        """Change the password and revoke every other session and refresh token of the user. The
+        """Change the password and revoke every other session and refresh token of the user (and
+        end its sign-in steps waiting for a code: they began with the old password). The
         current password is judged against the password in force when the change is made: one that
         another session replaced meanwhile is wrong, and changes nothing."""
         user = self.get(actor)
@@ -252,6 +253,7 @@ class IdentityService:
             user.password_hash = new_hash
             uow.users.save_password(user)
             revoked = uow.sessions.revoke_all_for_user(user.id, now_iso(), except_id=actor.session_id)
+            uow.mfa.drop_challenges(user.id)  # a login begun with the old password, waiting for its code
             record(uow, actor, "password.change", "success", "user", user.id, sessions_revoked=revoked)
             uow.commit()
 

@@ -9,11 +9,13 @@ import threading
 
 import pytest
 
-from entities.errors import InvalidCredentials, ValidationFailed
+from entities.errors import InvalidCredentials, TokenInvalid, ValidationFailed
 from entities.users import Actor, Role, User
 from services import crypto
+from services.identity import MfaChallenge
 from tests.conftest import PASSWORD
 from tests.support import databases
+from tests.support.totp import enrol
 
 NEW = "the new secret password 99"
 OTHER = "another new password 77"
@@ -108,3 +110,17 @@ def test_a_password_change_checked_against_a_replaced_password_is_refused(app, s
     assert result.errors == [{"field": "current_password", "message": "is incorrect"}]
     assert _can_log_in(services, user.email, NEW)
     assert not _can_log_in(services, user.email, OTHER)
+
+
+def test_a_sign_in_step_begun_with_the_old_password_ends_with_the_change(api, services, totp):
+    """A right password with a factor is a login in flight for five minutes (the mfa_token): the
+    change that revokes every other session ends it too, or its code would open one afterwards."""
+    user, headers = api.customer()
+    secret, _ = enrol(api.client, headers, totp)
+    challenge = services.identity.authenticate(Actor(ip="6.6.6.6"), user["email"], PASSWORD)
+    assert isinstance(challenge, MfaChallenge)
+    services.identity.change_password(Actor(user_id=user["id"], role=Role.CUSTOMER), PASSWORD, NEW)
+    with pytest.raises(TokenInvalid):
+        services.identity.complete_mfa(Actor(ip="6.6.6.6"), challenge.mfa_token, totp.code(secret))
+    fresh = services.identity.authenticate(Actor(ip="127.0.0.1"), user["email"], NEW)
+    assert isinstance(services.identity.complete_mfa(Actor(), fresh.mfa_token, totp.code(secret)), User)
