@@ -108,6 +108,10 @@ class MfaRepository:
     def purge_challenges(self, now: str) -> None:
         self.conn.execute("DELETE FROM mfa_challenges WHERE expires_at <= ?", (now,))
 
+    def drop_challenges(self, user_id: int) -> None:
+        """End the user's sign-in steps still open (a password change: they began with the old one)."""
+        self.conn.execute("DELETE FROM mfa_challenges WHERE user_id = ?", (user_id,))
+
     def secrets_after(self, user_id: int, limit: int) -> list[tuple[int, str]]:
         rows = self.conn.execute(
             "SELECT user_id, secret_enc FROM mfa_factors WHERE user_id > ? ORDER BY user_id LIMIT ?", (user_id, limit)

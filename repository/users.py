@@ -57,7 +57,8 @@ class UserRepository:
 
     def lock(self, user_id: int) -> User | None:
         """The user re-read with its row locked until the transaction ends (PostgreSQL; on SQLite the
-        write transaction already holds the database): login counters never lose an update."""
+        write transaction already holds the database): every read-modify-write of a user reads it
+        so, and login counters, roles and passwords never lose an update."""
         return _user(
             self.conn.execute(f"SELECT {_COLUMNS} FROM users WHERE id = ?{self._for_update}", (user_id,)).fetchone()
         )
@@ -89,11 +90,18 @@ class UserRepository:
         ).fetchone()
         return row["carried"] if row["suppressed"] == 0 else None
 
+    # Each save writes only the columns its use case changes (and the service holds the row with
+    # ``lock``): a profile update never writes back a role or password changed meanwhile.
     def save_profile(self, user: User) -> None:
         self.conn.execute(
-            "UPDATE users SET full_name = ?, timezone = ?, password_hash = ?, role = ? WHERE id = ?",
-            (user.full_name, user.timezone, user.password_hash, str(user.role), user.id),
+            "UPDATE users SET full_name = ?, timezone = ? WHERE id = ?", (user.full_name, user.timezone, user.id)
         )
+
+    def save_password(self, user: User) -> None:
+        self.conn.execute("UPDATE users SET password_hash = ? WHERE id = ?", (user.password_hash, user.id))
+
+    def save_role(self, user: User) -> None:
+        self.conn.execute("UPDATE users SET role = ? WHERE id = ?", (str(user.role), user.id))
 
     def list(self, *, locked_at: str | None = None, after_id: int | None = None, limit: int = 50) -> list[User]:
         """Users by id; ``locked_at`` (an ISO time) keeps only those locked at that moment."""

@@ -139,7 +139,7 @@ class AdminService:
     @staticmethod
     def _apply_role(uow, actor: Actor, user: User, role: str, why: dict) -> None:
         previous, user.role = user.role, Role(role)
-        uow.users.save_profile(user)
+        uow.users.save_role(user)
         revoked = uow.sessions.revoke_all_for_user(user.id, now_iso())
         record(
             uow,

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache, partial
 
 from entities import clock, mfa
 from entities.clock import iso, now_iso, utcnow
@@ -80,7 +81,13 @@ class IdentityService:
 
     def authenticate(self, actor: Actor, email: str, password: str) -> User | MfaChallenge:
         """Check credentials. Five consecutive failures lock the user for LOCKOUT_MINUTES. A user with
-        a second factor gets an ``MfaChallenge`` instead of the user: the login is not done yet."""
+        a second factor gets an ``MfaChallenge`` instead of the user: the login is not done yet.
+
+        A login is judged by the password in force when it is settled (under the user's row lock),
+        as if it had arrived after any change made while bcrypt ran: the old password then fails,
+        and counts as the wrong password it now is, so no session comes after a change that revoked
+        every other; the new password succeeds and counts nothing. Should the password change in
+        every one of HASH_RECHECKS rounds, the login fails without counting (audited password_changed)."""
         try:
             email = check_email(email)
         except ValidationFailed:
@@ -94,9 +101,11 @@ class IdentityService:
         if user.is_locked(now_iso()):
             with self.uow() as uow:
                 _deny_locked(uow, actor, user)
-        # bcrypt runs outside the write transaction so it never holds the database lock.
-        password_ok = isinstance(password, str) and crypto.verify_password(password, user.password_hash)
-        return self._settle_login(actor, user.id, password_ok)
+        try:
+            return crypto.settle_checked(password, user.password_hash, partial(self._settle_login, actor, user.id))
+        except crypto.HashChanged:
+            self._audit(actor, "login", "failure", user.id, reason="password_changed")
+            raise InvalidCredentials() from None
 
     def is_locked(self, email: str) -> bool:
         """Whether the user with this (normalised) email is locked now; False for unknown emails."""
@@ -113,12 +122,14 @@ class IdentityService:
             user = uow.users.get(challenge.user_id) if challenge else None
         return user is not None and user.is_locked(now_iso())
 
-    def _settle_login(self, actor: Actor, user_id: int, password_ok: bool) -> User:
+    def _settle_login(self, actor: Actor, user_id: int, password_ok: bool, checked_hash: str) -> User:
         with self.uow() as uow:
             user = uow.users.lock(user_id)  # concurrent wrong passwords all count (PostgreSQL: FOR UPDATE)
             now = utcnow()
             if user.is_locked(iso(now)):
                 _deny_locked(uow, actor, user)
+            if user.password_hash != checked_hash:  # changed while bcrypt ran: checked again, nothing written
+                raise crypto.HashChanged(user.password_hash)
             if user.locked_until is not None:  # an expired lock: start afresh
                 user.locked_until, user.failed_logins = None, 0
             if password_ok and self.mfa.has_factor(uow, user.id):
@@ -201,7 +212,7 @@ class IdentityService:
             timezone = problems.check(check_timezone, timezone)
         problems.raise_any()
         with self.uow() as uow:
-            user = uow.users.get(actor.user_id)
+            user = uow.users.lock(actor.user_id)  # a role or password change waits, or is waited for
             user.full_name = full_name or user.full_name
             user.timezone = timezone or user.timezone
             uow.users.save_profile(user)
@@ -210,20 +221,39 @@ class IdentityService:
         return user
 
     def change_password(self, actor: Actor, current_password: str, new_password: str) -> None:
-        """Change the password and revoke every other session and refresh token of the user."""
+        """Change the password and revoke every other session and refresh token of the user (and
+        end its sign-in steps waiting for a code: they began with the old password). The
+        current password is judged against the password in force when the change is made: one that
+        another session replaced meanwhile is wrong, and changes nothing."""
         user = self.get(actor)
         check_password(new_password, user.email, "new_password")
-        if not crypto.verify_password(str(current_password), user.password_hash):
-            self._audit(actor, "password.change", "failure", user.id, reason="wrong_password")
-            raise ValidationFailed(
-                "Current password is wrong", errors=[{"field": "current_password", "message": "is incorrect"}]
-            )
-        new_hash = crypto.hash_password(new_password, self.settings.bcrypt_cost)
+        new_hash = cache(lambda: crypto.hash_password(new_password, self.settings.bcrypt_cost))  # once, if right
+
+        def settle(password_ok: bool, checked_hash: str) -> None:
+            if not password_ok:
+                self._wrong_current_password(actor, user.id, "wrong_password")
+            self._save_password(actor, checked_hash, new_hash())
+
+        try:
+            crypto.settle_checked(current_password, user.password_hash, settle)
+        except crypto.HashChanged:
+            self._wrong_current_password(actor, user.id, "password_changed")
+
+    def _wrong_current_password(self, actor: Actor, user_id: int, reason: str):
+        self._audit(actor, "password.change", "failure", user_id, reason=reason)
+        raise ValidationFailed(
+            "Current password is wrong", errors=[{"field": "current_password", "message": "is incorrect"}]
+        )
+
+    def _save_password(self, actor: Actor, checked_hash: str, new_hash: str) -> None:
         with self.uow() as uow:
-            user = uow.users.get(actor.user_id)
+            user = uow.users.lock(actor.user_id)
+            if user.password_hash != checked_hash:  # changed while bcrypt ran: checked again, nothing written
+                raise crypto.HashChanged(user.password_hash)
             user.password_hash = new_hash
-            uow.users.save_profile(user)
+            uow.users.save_password(user)
             revoked = uow.sessions.revoke_all_for_user(user.id, now_iso(), except_id=actor.session_id)
+            uow.mfa.drop_challenges(user.id)  # a login begun with the old password, waiting for its code
             record(uow, actor, "password.change", "success", "user", user.id, sessions_revoked=revoked)
             uow.commit()
 

@@ -561,3 +561,76 @@ def test_concurrent_card_issues_make_one_card(services, pg):
     assert _kinds(results) == {"IssuedCard": 1, "CardExists": 7}, results
     assert pg.rows("SELECT COUNT(*) FROM cards WHERE account_id = ?", (account.id,)) == [(1,)]
     _verified(services)
+
+
+# --- a user's row: every read-modify-write of it locks it ------------------------------------------
+
+NEW_PASSWORD = "a brand new password 42"
+
+
+def _held_after_reading_a_user(monkeypatch, thread_name: str):
+    """(read, go): a thread whose name starts with ``thread_name`` stops right after the first read
+    of a user row (``get`` or ``lock``, whichever the service uses) until ``go`` is set."""
+    from repository.users import UserRepository
+
+    read, go = threading.Event(), threading.Event()
+
+    def held(real):
+        def read_then_wait(self, user_id):
+            user = real(self, user_id)
+            if threading.current_thread().name.startswith(thread_name) and not read.is_set():
+                read.set()
+                go.wait(10)
+            return user
+
+        return read_then_wait
+
+    monkeypatch.setattr(UserRepository, "get", held(UserRepository.get))
+    monkeypatch.setattr(UserRepository, "lock", held(UserRepository.lock))
+    return read, go
+
+
+def _done_or_waiting_on_a_lock(future, pg, timeout=10.0) -> None:
+    """Until ``future`` is done or one of the database's sessions waits for a row lock."""
+    deadline = time.monotonic() + timeout
+    waiting = "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    while time.monotonic() < deadline:
+        if future.done() or pg.one(waiting):
+            return
+        time.sleep(0.01)
+    raise AssertionError("neither done nor waiting for a lock")
+
+
+@pytest.mark.parametrize("meanwhile", ["demotion", "password_change"])
+def test_a_profile_update_never_undoes_a_role_or_password_change_made_meanwhile(services, pg, monkeypatch, meanwhile):
+    """PATCH /me reads the user, then writes it: a demotion (or a password change) that commits in
+    between must survive it; the profile update waits for the row, or the other write for it."""
+    boss = services.identity.register(Actor(), f"boss{next(_counter)}@example.com", PASSWORD, "Boss", role=Role.ADMIN)
+    email = f"staff{next(_counter)}@example.com"
+    user = services.identity.register(Actor(), email, PASSWORD, "Old Name", role=Role.ADMIN)
+    self_actor = Actor(user_id=user.id, role=Role.ADMIN, ip="127.0.0.1")
+    if meanwhile == "demotion":
+        boss_actor = Actor(user_id=boss.id, role=Role.ADMIN, ip="127.0.0.1")
+        other = lambda: services.admin.set_role(boss_actor, user.id, "customer", "left the bank")  # noqa: E731
+    else:
+        other = lambda: services.identity.change_password(self_actor, PASSWORD, NEW_PASSWORD)  # noqa: E731
+    read, go = _held_after_reading_a_user(monkeypatch, "profile")
+
+    profiles = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="profile")
+    with profiles, concurrent.futures.ThreadPoolExecutor(max_workers=1) as others:
+        profile = profiles.submit(services.identity.update_profile, self_actor, full_name="New Name")
+        assert read.wait(10)
+        changed = others.submit(other)
+        _done_or_waiting_on_a_lock(changed, pg)  # done (no lock held by the profile) or blocked by it
+        go.set()
+        profile.result(timeout=30)
+        changed.result(timeout=30)
+
+    row = pg.rows("SELECT full_name, role FROM users WHERE id = ?", (user.id,))[0]
+    if meanwhile == "demotion":
+        assert row == ("New Name", "customer")
+    else:
+        assert row == ("New Name", "admin")
+        with pytest.raises(InvalidCredentials):
+            services.identity.authenticate(Actor(ip="127.0.0.1"), email, PASSWORD)
+        assert services.identity.authenticate(Actor(ip="127.0.0.1"), email, NEW_PASSWORD).id == user.id

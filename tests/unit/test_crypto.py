@@ -46,3 +46,29 @@ def test_pin_hash_is_keyed_by_pepper_and_salt():
     assert not crypto.verify_pin("1235", salt, "pepper-one", hashed)
     assert not crypto.verify_pin("1234", salt, "pepper-two", hashed)
     assert crypto.hash_pin("1234", crypto.new_pin_salt(), "pepper-one") != hashed
+
+
+def test_a_password_that_changed_while_checked_is_checked_again_against_the_new_hash():
+    old, new = crypto.hash_password("the old password", COST), crypto.hash_password("the new password", COST)
+    seen = []
+
+    def settle(password_ok, checked_hash):
+        seen.append((password_ok, checked_hash))
+        if checked_hash != new:  # the stored hash, under the row lock, is the new one
+            raise crypto.HashChanged(new)
+        return "settled"
+
+    assert crypto.settle_checked("the new password", old, settle) == "settled"
+    assert seen == [(False, old), (True, new)]
+
+
+def test_a_password_that_keeps_changing_gives_up_after_a_few_rounds():
+    rounds = []
+
+    def settle(password_ok, checked_hash):
+        rounds.append(checked_hash)
+        raise crypto.HashChanged(crypto.hash_password(f"password number {len(rounds)}", COST))
+
+    with pytest.raises(crypto.HashChanged):
+        crypto.settle_checked("some password", crypto.hash_password("some password", COST), settle)
+    assert len(rounds) == crypto.HASH_RECHECKS
