@@ -49,8 +49,8 @@ class VerificationService:
             ):
                 checks.append(_check(name, *query()))
             walk = _ChainWalk(uow, checkpoint)
-            checks.append(_check("audit_chain_intact", walk.broken, walk.checked))
-            checks.append(_unsealed_check(*uow.audit.unsealed(), sealed=walk.checked))
+            checks.append(walk.intact_check())
+            checks.append(_unsealed_check(walk.waiting, walk.oldest, sealed=walk.checked))
             checks.append(_check("journal_entries_audited", *uow.verification.unaudited_entries()))
             checks.append(_check("money_audit_has_entries", *uow.verification.unmatched_money_records()))
             missing, expected = uow.verification.missing_triggers()
@@ -88,8 +88,9 @@ class VerificationService:
 
 
 class _ChainWalk:
-    """One pass over the log: the records whose link or keyed hash is wrong, and what the log
-    holds up to a checkpoint's last id."""
+    """One pass over the log: the records whose link, keyed hash or MAC is wrong, the records not
+    chained yet (and those of them no writer of ours wrote), whether that is every record the log
+    holds, and what the log holds up to a checkpoint's last id."""
 
     def __init__(self, uow, checkpoint: Checkpoint | None):
         self.checkpoint = checkpoint
@@ -97,9 +98,9 @@ class _ChainWalk:
         previous, self.checked, self.broken, self.broken_held = GENESIS_HASH, 0, [], []
         self.held, self.hash_at_last_id = 0, None
         within = bool(limit)  # walking the part of the chain the checkpoint covers (up to its last id)
-        for entry in uow.audit.iterate():  # chain order: id order on SQLite, the sealer's on PostgreSQL
+        for entry, mac_right in uow.audit.walk():  # chain order: id order on SQLite, the sealer's on PostgreSQL
             self.checked += 1
-            intact = entry.prev_hash == previous and uow.audit.hash_of(entry) == entry.hash
+            intact = mac_right and entry.prev_hash == previous and uow.audit.hash_of(entry) == entry.hash
             if not intact:
                 self.broken.append(entry.id)
             previous = entry.hash
@@ -110,6 +111,19 @@ class _ChainWalk:
             if entry.id == limit:
                 self.hash_at_last_id = entry.hash
                 within = False
+        # PostgreSQL: what waits for the sealer must be what our writers wrote; nothing may be both
+        # outside the chain and outside that queue (on SQLite the walk is the whole log).
+        self.waiting, self.oldest = uow.audit.unsealed()
+        self.broken = sorted({*self.broken, *uow.audit.unsealed_forgeries(), *uow.audit.copies()})
+        self.total = uow.audit.count()
+
+    def intact_check(self) -> Check:
+        walked = self.checked + self.waiting
+        problems = [_ids(self.broken)] if self.broken else []
+        if walked != self.total:
+            problems.append(f"{self.total} records in the log, {walked} walked")
+        failures = len(self.broken) + (walked != self.total)
+        return Check("audit_chain_intact", not problems, walked, failures, "; ".join(problems))
 
     def checkpoint_check(self) -> Check:
         point = self.checkpoint

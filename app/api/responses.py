@@ -303,7 +303,7 @@ class Checkpoint(BaseModel):
     """The audit chain as it stands: keep it outside the database to prove nothing was cut off later."""
 
     count: int = Field(description="How many audit records the chain holds")
-    last_id: int = Field(description="The newest record's id")
+    last_id: int = Field(description="The id of the last record chained (PostgreSQL: commit order, not id order)")
     head: str = Field(description="The newest record's chained hash")
 
 

@@ -8,8 +8,12 @@ and card payment in a currency queues on.
 The chain takes every committed record not chained yet (``hash IS NULL``, a partial index), so a
 transaction that commits late is chained after what is already sealed: never skipped, never
 forked (one sealer at a time, each link naming the one before). Verification reports the unsealed
-tail (SPEC 17: a record left unchained for a minute fails it). Events (SPEC 16) are numbered the
-same way: each committed event not numbered yet gets the next id after the largest so far.
+tail (SPEC 17: a record left unchained for a minute fails it). Only what our writers wrote is
+chained: each record carries the keyed MAC its writer stored with it (repository/audit.py), and a
+record whose MAC is missing or wrong (written behind the application's back, without the key) is
+marked refused instead, once, and left out of the chain and of the queue; verification fails on it.
+Events (SPEC 16) are numbered the same way: each committed event not numbered yet gets the next id
+after the largest so far.
 
 The fold needs more: a system posting's balance after must follow the order in which the
 postings are folded, and verification reads the last one by (txid, id). So a posting is folded
@@ -26,7 +30,9 @@ import threading
 import time
 from collections import defaultdict
 
-from entities.audit import GENESIS_HASH, AuditRecord
+from entities.audit import GENESIS_HASH, AuditRecord, mac_matches
+from entities.clock import now_iso
+from repository.audit import SEALED
 
 SEALER_LOCK = 0x636F7265_62616E6B  # "corebank": one sealer across every instance
 BATCH = 2000
@@ -38,7 +44,7 @@ _HORIZON_SQL = """SELECT LEAST(pg_snapshot_xmax(pg_current_snapshot()),
       WHERE CAST(CAST(x AS TEXT) AS BIGINT) % 4294967296 IN (
             SELECT CAST(CAST(backend_xid AS TEXT) AS BIGINT) FROM pg_stat_activity
              WHERE datname = current_database() AND backend_xid IS NOT NULL)))"""
-_FIELDS = "action, outcome, actor_id, resource_type, resource_id, ip, user_agent, request_id, details, created_at, id"
+_FIELDS = f"{SEALED}, id, nonce, mac"  # AuditRecord's order, then what the writer sealed it with
 
 log = logging.getLogger("corebank.sealer")
 
@@ -80,7 +86,7 @@ def seal(conn, audit_key: bytes, *, wait: bool = False) -> int:
 def _left_before(conn, target) -> bool:
     """Whether a row of a transaction older than ``target`` still waits (committed, below no horizon yet)."""
     return conn.execute(
-        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL AND txid < ?)"
+        "SELECT EXISTS (SELECT 1 FROM audit_log WHERE hash IS NULL AND refused_at IS NULL AND txid < ?)"
         " OR EXISTS (SELECT 1 FROM postings WHERE balance_after_cents IS NULL AND txid < ?)"
         " OR EXISTS (SELECT 1 FROM events WHERE seq IS NULL AND txid < ?)",
         (target, target, target),
@@ -92,16 +98,25 @@ def _chain(conn, key: bytes) -> int:
         "SELECT chain_seq, hash FROM audit_log WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1"
     ).fetchone()
     seq, previous = (head[0], head[1]) if head else (0, GENESIS_HASH)
-    rows = conn.tuples(f"SELECT {_FIELDS} FROM audit_log WHERE hash IS NULL ORDER BY txid, id LIMIT ?", (BATCH,))
-    links = []
+    rows = conn.tuples(
+        f"SELECT {_FIELDS} FROM audit_log WHERE hash IS NULL AND refused_at IS NULL ORDER BY txid, id LIMIT ?",
+        (BATCH,),
+    )
+    links, refused = [], []
     for row in rows:
+        if not mac_matches(key, row[11], row[:10], row[12]):
+            refused.append((now_iso(), row[10]))
+            continue
         record = AuditRecord(*row[:8], json.loads(row[8]), row[9], row[10], previous)
         record.hash = record.compute_hash(key)
         seq += 1
         links.append((record.prev_hash, record.hash, seq, record.id))
         previous = record.hash
+    if refused:
+        log.warning("sealer: refused to chain audit records %s: their MAC is missing or wrong", [r[1] for r in refused])
+        conn.executemany("UPDATE audit_log SET refused_at = ? WHERE id = ?", refused)
     conn.executemany("UPDATE audit_log SET prev_hash = ?, hash = ?, chain_seq = ? WHERE id = ?", links)
-    return len(links)
+    return len(links) + len(refused)
 
 
 def _number_events(conn) -> int:

@@ -1,11 +1,23 @@
 """GET /api/v1/admin/audit/checkpoint: admins get the chain's checkpoint, the same JSON
-`flask audit-checkpoint` prints; anyone else is refused (403) and the refusal is audited."""
+`flask audit-checkpoint` prints; anyone else is refused (403) and the refusal is audited. A
+checkpoint the bank issued always verifies, on PostgreSQL too, where records are chained in commit
+order and the newest one's id can be below the count (SPEC sections 7 and 17). On the suite's backend."""
 
 import json
 
 import pytest
 
-from tests.api.helpers import assert_problem
+from entities.users import Actor
+from repository.postgresql.sealer import SEALER_LOCK
+from services.audit import record
+from tests.api.helpers import assert_problem, raw_connection
+from tests.support import databases
+
+
+@pytest.fixture
+def app_config(app_config, database_url):
+    """This file runs on the suite's backend: PostgreSQL in the PostgreSQL pass."""
+    return {**app_config, "DATABASE_URL": database_url} if databases.on_postgresql() else app_config
 
 
 def _cli_checkpoint(app) -> dict:
@@ -14,9 +26,10 @@ def _cli_checkpoint(app) -> dict:
     return json.loads(result.output)
 
 
-def test_admin_gets_the_checkpoint_the_cli_prints(app, client, admin, api):
+def test_admin_gets_the_checkpoint_the_cli_prints(app, client, admin, api, services):
     _, headers = api.customer()
     api.funded_account(headers, 2_500)
+    services.uow.seal()  # PostgreSQL: the chain as it stands is what the sealer has chained
     expected = _cli_checkpoint(app)
 
     response = client.get("/api/v1/admin/audit/checkpoint", headers=admin[1])
@@ -68,3 +81,53 @@ def test_the_checkpoint_is_in_the_openapi_document(client):
     assert {"200", "401", "403"} <= set(operation["responses"])
     schema = document["components"]["schemas"]["Checkpoint"]
     assert set(schema["required"]) == {"count", "last_id", "head"}
+
+
+def _verify_with(app, tmp_path, checkpoint: dict):
+    path = tmp_path / "checkpoint.json"
+    path.write_text(json.dumps(checkpoint))
+    return app.test_cli_runner().invoke(args=["verify", "--checkpoint", str(path)])
+
+
+@pytest.fixture
+def interleaved(app, services):
+    """Two transactions committed in the order opposite to their start, chained by one sealing pass:
+    the first to start (a lower transaction id) writes its record, a higher id, last. The chain runs
+    in commit order of transaction ids, so its newest record has an id below the count."""
+    actor = Actor(ip="127.0.0.1")
+    with raw_connection(app) as busy:
+        busy.execute("SELECT pg_advisory_lock(?)", (SEALER_LOCK,))  # no sealing pass between the commits
+        first, second = services.uow(), services.uow()
+        with first, second:
+            first.conn.execute("SELECT pg_current_xact_id()")
+            record(second, actor, "demo.second", "success")
+            second.commit()
+            record(first, actor, "demo.first", "success")
+            first.commit()
+        busy.execute("SELECT pg_advisory_unlock(?)", (SEALER_LOCK,))
+    services.uow.seal()
+
+
+@pytest.mark.skipif(not databases.on_postgresql(), reason="PostgreSQL: records chained in transaction order")
+def test_a_checkpoint_whose_count_exceeds_its_last_id_verifies(app, client, admin, interleaved, tmp_path):
+    checkpoint = _cli_checkpoint(app)
+    assert checkpoint["count"] > checkpoint["last_id"]  # what the sealer's order makes possible
+
+    result = _verify_with(app, tmp_path, checkpoint)
+
+    assert result.exit_code == 0, result.output
+    assert "PASS  audit_extends_checkpoint" in result.output
+    issued = client.get("/api/v1/admin/audit/checkpoint", headers=admin[1]).json
+    assert _verify_with(app, tmp_path, issued).exit_code == 0
+
+
+@pytest.mark.skipif(not databases.on_postgresql(), reason="PostgreSQL: records chained in transaction order")
+def test_a_log_truncated_behind_such_a_checkpoint_still_fails(app, interleaved, tmp_path):
+    checkpoint = _cli_checkpoint(app)
+    with raw_connection(app) as db, db.trigger_lifted("audit_log", "audit_log_no_delete"):
+        db.execute("DELETE FROM audit_log WHERE id = ?", (checkpoint["last_id"],))
+
+    result = _verify_with(app, tmp_path, checkpoint)
+
+    assert result.exit_code == 1
+    assert f"record {checkpoint['last_id']} is gone" in result.output

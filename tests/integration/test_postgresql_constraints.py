@@ -122,6 +122,22 @@ def test_the_sealer_may_chain_a_record_once_and_nothing_else(pg):
     assert pg.rows("SELECT hash, chain_seq FROM audit_log WHERE id = ?", (record,)) == [("a" * 64, 1)]
 
 
+def test_the_sealer_may_refuse_a_record_once_and_never_chain_it_after(pg):
+    record = _audit(pg)
+    with pytest.raises(IntegrityViolation, match="append-only"):  # its MAC with the refusal
+        pg.execute("UPDATE audit_log SET refused_at = ?, mac = ? WHERE id = ?", (now_iso(), "a" * 64, record))
+    pg.execute("UPDATE audit_log SET refused_at = ? WHERE id = ?", (now_iso(), record))
+    with pytest.raises(IntegrityViolation, match="append-only"):  # a refused record stays out of the chain
+        pg.execute(
+            "UPDATE audit_log SET hash = ?, prev_hash = ?, chain_seq = 1 WHERE id = ?", ("a" * 64, "0" * 64, record)
+        )
+    with pytest.raises(IntegrityViolation, match="append-only"):  # and refused
+        pg.execute("UPDATE audit_log SET refused_at = NULL WHERE id = ?", (record,))
+    assert pg.rows("SELECT hash IS NULL, refused_at IS NOT NULL FROM audit_log WHERE id = ?", (record,)) == [
+        (True, True)
+    ]
+
+
 def test_the_sealer_may_fold_a_system_posting_once(pg):
     vault = _vault(pg)
     posting = _posting(pg, vault, -100, None)

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from entities.audit import GENESIS_HASH, AuditRecord
+from entities.audit import GENESIS_HASH, AuditRecord, Checkpoint, InvalidCheckpoint
 
 KEY = b"unit-audit-key-0123456789abcdef0123"
 
@@ -57,3 +57,23 @@ def test_detail_key_order_does_not_matter():
     one = _record(details={"a": 1, "b": 2})
     two = _record(details={"b": 2, "a": 1})
     assert one.compute_hash(KEY) == two.compute_hash(KEY)
+
+
+def test_a_checkpoint_may_count_more_records_than_its_last_id():
+    """PostgreSQL chains records in commit order, not id order: the newest may have a lower id."""
+    data = {"count": 5, "last_id": 3, "head": "a" * 64}
+    assert Checkpoint.from_dict(data).to_dict() == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"count": 0, "last_id": 3, "head": GENESIS_HASH},
+        {"count": 2, "last_id": 0, "head": "a" * 64},
+        {"count": 0, "last_id": 0, "head": "a" * 64},
+    ],
+    ids=["no-records-but-a-last-id", "records-but-no-last-id", "no-records-but-a-head"],
+)
+def test_a_checkpoint_of_no_possible_chain_is_refused(data):
+    with pytest.raises(InvalidCheckpoint, match="possible chain"):
+        Checkpoint.from_dict(data)
