@@ -62,7 +62,6 @@ def create_app(config: dict | None = None) -> Flask:
     init_cache_control(app)
     migrations.migrate(app.config["DATABASE_URL"], app.config["AUDIT_KEY"])
     app.extensions["corebank"] = Services(service_settings(app.config))
-    app.extensions["corebank"].webhooks.encrypt_clear_secrets()  # what an older version kept in clear
 
     csrf.init_app(app)
 

@@ -51,8 +51,10 @@ class Services:
         self._worker: DeliveryWorker | None = None
 
     def start_delivery_worker(self) -> DeliveryWorker:
-        """Start this process's webhook deliverer (run.py, in each server process; one delivers)."""
+        """Start this process's webhook deliverer (run.py, in each server process; one delivers),
+        after encrypting any signing secret an older version kept in clear."""
         if self._worker is None:
+            self.webhooks.encrypt_clear_secrets()
             self._worker = DeliveryWorker(self.dispatcher, self.settings.database_url)
             self._worker.start()
         return self._worker

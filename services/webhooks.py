@@ -92,9 +92,10 @@ class WebhookService:
         )
 
     def encrypt_clear_secrets(self) -> int:
-        """Encrypt the signing secrets an older version stored in clear (at start-up, after the
-        migrations: they are SQL only, and a database copy must not hold a secret that signs). Each
-        one in the same transaction as its audit record; safe with two instances starting at once."""
+        """Encrypt the signing secrets an older version stored in clear (when a server starts its
+        deliverer, after the migrations: they are SQL only, and a database copy must not hold a
+        secret that signs). Each one in the same transaction as its audit record; safe with two
+        instances starting at once."""
         with self.uow(write=False) as uow:
             if not uow.webhooks.clear_secrets():
                 return 0

@@ -47,6 +47,13 @@ def _keep_in_clear(app, hook: dict) -> None:
         db.close()
 
 
+def _start_server(app) -> None:
+    """What run.py does in a server process: start the webhook deliverer (here stopped at once)."""
+    services = app.extensions["corebank"]
+    services.start_delivery_worker()
+    services.stop_delivery_worker()
+
+
 def _delivered_signed(app, api, hook: dict, receiver) -> None:
     """A new event reaches the receiver signed with the secret shown at registration."""
     _, headers = api.customer()
@@ -126,12 +133,13 @@ def test_a_secret_an_older_version_kept_in_clear_is_encrypted_at_the_next_start(
         legacy = _register(client, admin, receiver.url)
         _keep_in_clear(app, legacy)
         restarted = create_app(app_config)  # the next start of the server, after an upgrade
+        _start_server(restarted)
         [(hook_id, stored)] = _stored(app)
         assert hook_id == legacy["id"] and not stored.startswith("whsec_")
         assert Fernet(OLD_KEY.encode()).decrypt(stored.encode()).decode() == legacy["secret"]
         records = client.get("/api/v1/admin/audit?action=webhook.secret_encrypted", headers=admin[1]).json["items"]
         assert [(r["resource_id"], r["outcome"]) for r in records] == [(str(legacy["id"]), "success")]
-        create_app(app_config)  # a second start finds nothing left to encrypt
+        _start_server(create_app(app_config))  # a second start finds nothing left to encrypt
         assert (
             len(client.get("/api/v1/admin/audit?action=webhook.secret_encrypted", headers=admin[1]).json["items"]) == 1
         )
