@@ -12,12 +12,31 @@ from repository.migrations import expected_functions, expected_triggers, fold_wh
 _MONEY_RECORD = "a.resource_type = 'journal_entry' AND a.outcome IN ('success', 'declined')"
 _SAME_MOVEMENT = """a.action = e.kind
     AND a.outcome = CASE e.status WHEN 'posted' THEN 'success' WHEN 'declined' THEN 'declined' END
-    AND {amount} = e.amount_cents"""
+    AND {amount} = e.amount_cents
+    AND {account} = e.account_id
+    AND ({counterparty_absent} OR {counterparty} IS NOT DISTINCT FROM e.counterparty_account_id)"""
 # details.amount_cents of a record, NULL if the details are not JSON (edited behind our back).
 _AMOUNT = {
     "sqlite": "CASE WHEN json_valid(a.details) THEN json_extract(a.details, '$.amount_cents') END",
     # details are our own json.dumps(sort_keys=True); anything else fails the match, as it should
     "postgresql": "CAST(substring(a.details from '\"amount_cents\": (-?[0-9]{1,18})[,}]') AS BIGINT)",
+}
+# details.account_id (the account the movement was made on: the entry's account_id), and
+# details.counterparty_account_id (the entry's other side, JSON null for a system account's). The
+# keyed record ties the entry's accounts, not only its amount, so an entry's side moved behind the
+# application's back fails. Records written before the counterparty was recorded lack the member:
+# for them it is not compared.
+_ACCOUNT = {
+    "sqlite": "CASE WHEN json_valid(a.details) THEN json_extract(a.details, '$.account_id') END",
+    "postgresql": "CAST(substring(a.details from '\"account_id\": (-?[0-9]{1,18})[,}]') AS BIGINT)",
+}
+_COUNTERPARTY_ABSENT = {
+    "sqlite": "(json_valid(a.details) AND json_type(a.details, '$.counterparty_account_id') IS NULL)",
+    "postgresql": "a.details NOT LIKE '%\"counterparty\\_account\\_id\": %' ESCAPE '\\'",
+}
+_COUNTERPARTY = {
+    "sqlite": "CASE WHEN json_valid(a.details) THEN json_extract(a.details, '$.counterparty_account_id') END",
+    "postgresql": "CAST(substring(a.details from '\"counterparty_account_id\": (-?[0-9]{1,18})[,}]') AS BIGINT)",
 }
 # the journal entry a money record names: resource_id as an integer, NULL if it is not one
 _ENTRY_ID = {
@@ -99,7 +118,12 @@ class VerificationRepository:
     def __init__(self, conn, backend=None):
         self.conn = conn
         self.backend = getattr(backend, "name", "sqlite")
-        self._same_movement = _SAME_MOVEMENT.format(amount=_AMOUNT[self.backend])
+        self._same_movement = _SAME_MOVEMENT.format(
+            amount=_AMOUNT[self.backend],
+            account=_ACCOUNT[self.backend],
+            counterparty_absent=_COUNTERPARTY_ABSENT[self.backend],
+            counterparty=_COUNTERPARTY[self.backend],
+        )
 
     def ledger_total(self) -> tuple[int, int]:
         """(sum of every posting, number of postings)."""

@@ -19,6 +19,7 @@ _KIND_BY_KEY = {
     "requested_by": "users",
     "observed_by": "users",
     "account_id": "accounts",
+    "counterparty_account_id": "accounts",
     "card_id": "cards",
 }
 _KIND_BY_RESOURCE = {"user": "users", "account": "accounts", "card": "cards"}

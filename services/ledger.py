@@ -302,6 +302,7 @@ class LedgerService:
             entry.id,
             amount_cents=movement.amount_cents,
             account_id=movement.on_account.id,
+            counterparty_account_id=movement.counterparty_id,
             reason=error.code if error else movement.reason,
             **movement.details,
         )

@@ -142,6 +142,7 @@ LABELS = {
     "requested_by": "Requested by",
     "observed_by": "Noticed by",
     "account_id": "Account",
+    "counterparty_account_id": "Other side",
     "card_id": "Card",
     "pan_last4": "Card ending",
     "sessions_revoked": "Sessions signed out",

@@ -132,7 +132,7 @@ def _value(key, value, names, currency) -> str:
         return "yes" if value else "no"
     if key in ("owner_id", "user_id", "requested_by", "observed_by"):
         return user_words(names, value)
-    if key == "account_id":
+    if key in ("account_id", "counterparty_account_id"):
         return account_words(names, value)
     if key == "card_id":
         return card_words(names, value)

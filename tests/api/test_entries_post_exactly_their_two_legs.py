@@ -124,6 +124,29 @@ def test_a_transfer_whose_credit_was_moved_to_another_account_fails(app, api, se
     assert _failed(services) == {"entries_balanced": f"ids: {entry['id']}"}
 
 
+def test_a_transfer_redirected_entry_and_postings_alike_fails_against_its_audit_record(app, api, services, ledger):
+    """The entry's counterparty moved to the mule together with the credit posting: the two legs agree
+    with the entry, but the keyed audit record still names the recipient the customer paid."""
+    alice, account, _, mule = ledger
+    recipient = api.account(api.customer("Bob Builder")[1])
+    entry = _created(api.transfer(alice, account["id"], recipient["number"], 2_500))
+    with raw_connection(app) as db:
+        mule_balance = _balance(db, mule["id"]) + entry["amount_cents"]
+        with db.trigger_lifted("postings", "postings_no_update"):
+            db.execute(
+                "UPDATE postings SET account_id = ?, balance_after_cents = ? WHERE entry_id = ? AND amount_cents > 0",
+                (mule["id"], mule_balance, entry["id"]),
+            )
+        with db.trigger_lifted("journal_entries", "journal_no_update"):
+            db.execute("UPDATE journal_entries SET counterparty_account_id = ? WHERE id = ?", (mule["id"], entry["id"]))
+        db.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (mule_balance, mule["id"]))
+        db.execute("UPDATE accounts SET balance_cents = 0 WHERE id = ?", (recipient["id"],))
+
+    failed = _failed(services)  # the entry has no record of its own movement, and the record no entry
+    assert sorted(failed) == ["journal_entries_audited", "money_audit_has_entries"]
+    assert failed["journal_entries_audited"] == f"ids: {entry['id']}"
+
+
 def test_a_reversal_posted_forwards_fails(app, api, client, services, teller, ledger):
     """A reversal whose two legs were turned round (the money sent again instead of back) still sums to zero."""
     alice, account, _, _ = ledger

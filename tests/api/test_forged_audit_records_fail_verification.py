@@ -63,8 +63,10 @@ def _forge_deposit(db, account_id: int) -> int:
     return entry_id
 
 
-def _money_record(entry_id: int) -> tuple:
-    return (FORGED_AT, "deposit", "journal_entry", str(entry_id), "success", f'{{"amount_cents": {FORGED_CENTS}}}')
+def _money_record(entry_id: int, account_id: int) -> tuple:
+    """The audit record the application writes for such a deposit (details as its json.dumps sorts them)."""
+    details = f'{{"account_id": {account_id}, "amount_cents": {FORGED_CENTS}, "counterparty_account_id": null}}'
+    return (FORGED_AT, "deposit", "journal_entry", str(entry_id), "success", details)
 
 
 _MONEY_COLUMNS = "created_at, action, resource_type, resource_id, outcome, details"
@@ -92,7 +94,7 @@ def test_a_forged_deposit_audited_under_an_id_below_one_fails(app, services, vic
         entry_id = _forge_deposit(db, account["id"])
         db.execute(
             f"INSERT INTO audit_log (id, {_MONEY_COLUMNS}, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (record_id, *_money_record(entry_id), GENESIS_HASH, "f" * 64),
+            (record_id, *_money_record(entry_id, account["id"]), GENESIS_HASH, "f" * 64),
         )
 
     failed = _failed(services)
@@ -107,7 +109,8 @@ def test_a_forged_deposit_with_an_unchained_audit_record_fails_at_once(app, api,
     with raw_connection(app) as db:
         entry_id = _forge_deposit(db, account["id"])
         forged = db.one(
-            f"INSERT INTO audit_log ({_MONEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) RETURNING id", _money_record(entry_id)
+            f"INSERT INTO audit_log ({_MONEY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            _money_record(entry_id, account["id"]),
         )
 
     started = time.monotonic()
@@ -131,7 +134,7 @@ def test_a_forged_record_carrying_a_genuine_records_mac_fails(app, services, vic
         nonce, mac = db.rows("SELECT nonce, mac FROM audit_log WHERE action = 'deposit'")[0]
         forged = db.one(
             f"INSERT INTO audit_log ({_MONEY_COLUMNS}, nonce, mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (*_money_record(entry_id), nonce[::-1], mac),
+            (*_money_record(entry_id, account["id"]), nonce[::-1], mac),
         )
 
     assert _failed(services) == {"audit_chain_intact": f"ids: {forged}"}
