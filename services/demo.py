@@ -89,6 +89,7 @@ class DemoSeeder:
             if not debit.is_system and debit.balance_cents < amount:
                 continue
             on_account = credit if kind == EntryKind.DEPOSIT else debit
+            counterparty_id = None if credit.is_system or debit.is_system else credit.id
             entry = post_between(
                 kind,
                 debit,
@@ -96,12 +97,24 @@ class DemoSeeder:
                 amount,
                 memo=memo,
                 account_id=on_account.id,
-                counterparty_id=None if credit.is_system or debit.is_system else credit.id,
+                counterparty_id=counterparty_id,
                 actor_id=None,
             )
             entry.created_at = iso(min(moment, end))
             uow.ledger.add(entry)
-            record(uow, actor, str(kind), "success", "journal_entry", entry.id, amount_cents=amount, via="seed-demo")
+            # the record a movement's own writes (services/ledger.py), which verification ties to the entry
+            sides = {"account_id": on_account.id, "counterparty_account_id": counterparty_id}
+            record(
+                uow,
+                actor,
+                str(kind),
+                "success",
+                "journal_entry",
+                entry.id,
+                amount_cents=amount,
+                **sides,
+                via="seed-demo",
+            )
         for account in [*accounts, vault, settlement]:
             uow.accounts.save_balance(account)
         assert now_iso() > iso(end)
