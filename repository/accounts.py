@@ -131,7 +131,7 @@ class AccountRepository:
                 f" AND expires_at IS NOT NULL AND expires_at <= ? AND account_id IN ({marks}) GROUP BY account_id",
                 [now_iso(), *(a.id for a in held)],
             )
-            expired = {row[0]: row[1] for row in rows}
+            expired = {row[0]: int(row[1]) for row in rows}  # PostgreSQL's SUM of a BIGINT is a NUMERIC (Decimal)
             for account in held:
                 account.expired_held_cents = expired.get(account.id, 0)
                 account.held_cents -= account.expired_held_cents

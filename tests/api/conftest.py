@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.support import databases
 from tests.support.scratch import scratch_dir
 
 
@@ -12,7 +13,11 @@ def db_dir(tmp_path):
 
 @pytest.fixture
 def app_config(app_config, db_dir):
-    """The root configuration, with the database file in RAM when possible."""
+    """The root configuration, with the SQLite file in RAM when possible; on the PostgreSQL pass
+    (COREBANK_TEST_DATABASE=postgresql) the root's own PostgreSQL database, so the API suite runs
+    on both backends."""
+    if databases.on_postgresql():
+        return app_config
     return {**app_config, "DATABASE_URL": f"sqlite:///{db_dir / 'corebank.db'}"}
 
 

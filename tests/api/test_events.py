@@ -11,6 +11,7 @@ from entities.users import Actor, Role
 from services import ledger as ledger_module
 from tests.api.helpers import assert_problem, raw_connection
 from tests.conftest import PIN
+from tests.support import databases
 
 
 @pytest.fixture
@@ -45,6 +46,10 @@ def test_a_deposit_writes_its_event_with_the_entry_as_the_api_shows_it(api, clie
     assert types_of(events) == ["account.opened", "deposit.posted"]
     posted = events[1]
     entry = client.get(f"/api/v1/transactions/{response.json['id']}", headers=admin[1]).json
+    if databases.on_postgresql():  # the event is written in the deposit's transaction, before the sealer folds
+        vault, own = entry["postings"]  # the vault's posting (README: hot rows), so it has no balance after yet
+        assert (vault["amount_cents"], vault["balance_after_cents"]) == (-2_500, -2_500)
+        entry = {**entry, "postings": [{**vault, "balance_after_cents": None}, own]}
     assert posted["data"] == entry
     assert posted["data"]["postings"][1] == {
         "account_id": account["id"],

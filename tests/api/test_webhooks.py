@@ -195,9 +195,10 @@ def test_only_subscribed_types_are_delivered(api, client, register, receiver, de
     assert [json.loads(r.body)["type"] for r in requests] == ["withdrawal.posted"]
 
 
-def test_a_hook_gets_events_from_its_registration_on(api, register, receiver, deliver):
+def test_a_hook_gets_events_from_its_registration_on(api, services, register, receiver, deliver):
     _, headers = api.customer()
     api.account(headers)
+    services.uow.seal()  # PostgreSQL: a hook starts after the newest numbered event, and the sealer numbers them
     register(receiver.url)
     assert deliver() == 0
     api.account(headers)

@@ -142,6 +142,31 @@ class BehindTheBack:
             if restore is not None:
                 self.execute(restore)
 
+    @contextmanager
+    def checks_lifted(self, table: str):
+        """The CHECK constraints of ``table`` out of the way for the block (SQLite: for this connection;
+        PostgreSQL: dropped, then put back as they were, NOT VALID, so the rows written meanwhile stay):
+        an insider writing what the schema refuses."""
+        if self.backend == "sqlite":
+            self.execute("PRAGMA ignore_check_constraints = ON")
+            try:
+                yield
+            finally:
+                self.execute("PRAGMA ignore_check_constraints = OFF")
+            return
+        checks = self.rows(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = CAST(? AS regclass)"
+            " AND contype = 'c' ORDER BY conname",
+            (table,),
+        )
+        for name, _ in checks:
+            self.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+        try:
+            yield
+        finally:
+            for name, definition in checks:
+                self.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition} NOT VALID")
+
     def close(self) -> None:
         from repository import db
 
