@@ -50,7 +50,8 @@ def backdated(services):
                 if not kept:  # as LedgerService.post: PostgreSQL's sealer folds a system posting later
                     posting.balance_after_cents = None
             uow.ledger.add(entry)
-            record(uow, Actor(), str(kind), "success", "journal_entry", entry.id, amount_cents=amount)
+            sides = {"account_id": entry.account_id, "counterparty_account_id": entry.counterparty_account_id}
+            record(uow, Actor(), str(kind), "success", "journal_entry", entry.id, amount_cents=amount, **sides)
 
         def decline(when, kind, account_id, amount, reason, memo=None):
             entry = declined(
@@ -58,7 +59,18 @@ def backdated(services):
             )
             entry.created_at = when
             uow.ledger.add(entry)
-            record(uow, Actor(), str(kind), "declined", "journal_entry", entry.id, amount_cents=amount, reason=reason)
+            sides = {"account_id": account_id, "counterparty_account_id": None}
+            record(
+                uow,
+                Actor(),
+                str(kind),
+                "declined",
+                "journal_entry",
+                entry.id,
+                amount_cents=amount,
+                reason=reason,
+                **sides,
+            )
 
         yield post, decline
         uow.commit()
