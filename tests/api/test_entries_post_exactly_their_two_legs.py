@@ -81,6 +81,18 @@ def _smuggle(db, entry_id: int, debit_id: int, credit_id: int, cents: int) -> No
             db.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (after, account_id))
 
 
+def _move_credit(db, entry: dict, recipient_id: int, mule_id: int) -> None:
+    """The transfer's credit posting moved from the recipient to the mule, balances brought along."""
+    mule_balance = _balance(db, mule_id) + entry["amount_cents"]
+    with db.trigger_lifted("postings", "postings_no_update"):
+        db.execute(
+            "UPDATE postings SET account_id = ?, balance_after_cents = ? WHERE entry_id = ? AND amount_cents > 0",
+            (mule_id, mule_balance, entry["id"]),
+        )
+    db.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (mule_balance, mule_id))
+    db.execute("UPDATE accounts SET balance_cents = 0 WHERE id = ?", (recipient_id,))
+
+
 def test_every_kind_of_entry_and_its_reversal_verifies(services, ledger):
     assert _failed(services) == {}
 
@@ -112,14 +124,7 @@ def test_a_transfer_whose_credit_was_moved_to_another_account_fails(app, api, se
     recipient = api.account(api.customer("Bob Builder")[1])
     entry = _created(api.transfer(alice, account["id"], recipient["number"], 2_500))
     with raw_connection(app) as db:
-        mule_balance = _balance(db, mule["id"]) + entry["amount_cents"]
-        with db.trigger_lifted("postings", "postings_no_update"):
-            db.execute(
-                "UPDATE postings SET account_id = ?, balance_after_cents = ? WHERE entry_id = ? AND amount_cents > 0",
-                (mule["id"], mule_balance, entry["id"]),
-            )
-        db.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (mule_balance, mule["id"]))
-        db.execute("UPDATE accounts SET balance_cents = 0 WHERE id = ?", (recipient["id"],))
+        _move_credit(db, entry, recipient["id"], mule["id"])
 
     assert _failed(services) == {"entries_balanced": f"ids: {entry['id']}"}
 
@@ -131,16 +136,9 @@ def test_a_transfer_redirected_entry_and_postings_alike_fails_against_its_audit_
     recipient = api.account(api.customer("Bob Builder")[1])
     entry = _created(api.transfer(alice, account["id"], recipient["number"], 2_500))
     with raw_connection(app) as db:
-        mule_balance = _balance(db, mule["id"]) + entry["amount_cents"]
-        with db.trigger_lifted("postings", "postings_no_update"):
-            db.execute(
-                "UPDATE postings SET account_id = ?, balance_after_cents = ? WHERE entry_id = ? AND amount_cents > 0",
-                (mule["id"], mule_balance, entry["id"]),
-            )
+        _move_credit(db, entry, recipient["id"], mule["id"])
         with db.trigger_lifted("journal_entries", "journal_no_update"):
             db.execute("UPDATE journal_entries SET counterparty_account_id = ? WHERE id = ?", (mule["id"], entry["id"]))
-        db.execute("UPDATE accounts SET balance_cents = ? WHERE id = ?", (mule_balance, mule["id"]))
-        db.execute("UPDATE accounts SET balance_cents = 0 WHERE id = ?", (recipient["id"],))
 
     failed = _failed(services)  # the entry has no record of its own movement, and the record no entry
     assert sorted(failed) == ["journal_entries_audited", "money_audit_has_entries"]
