@@ -249,8 +249,16 @@ class LedgerMachine(RuleBasedStateMachine):
         if amount is not None and amount > hold.amount:
             self._expect_error("validation_error", lambda: self.services.holds.capture(actor, hold_id, amount))
             return
-        entry = self.services.holds.capture(actor, hold_id, amount)
         taken = hold.amount if amount is None else amount
+        if self.frozen[hold.account]:  # SPEC 4: a frozen account takes no money out; the hold stays pending
+            try:
+                self.services.holds.capture(actor, hold_id, amount)
+            except DomainError as error:
+                assert error.code == "account_unavailable", error.code
+                self.entries[error.extra["entry_id"]] = Entry("card_purchase", hold.account, VAULT, taken, False)
+                return
+            raise AssertionError("expected account_unavailable")
+        entry = self.services.holds.capture(actor, hold_id, amount)
         assert (entry.kind, entry.amount_cents, entry.hold_id) == ("card_purchase", taken, hold_id)
         hold.status = "captured"
         self.balance[hold.account] -= taken
