@@ -27,8 +27,8 @@ def find_customers():
     users = services().admin.search_customers(
         actor, query.q, after_id=decode_cursor(query.cursor), limit=query.limit + 1
     )
-    next_cursor = encode_cursor(users[query.limit - 1].id) if len(users) > query.limit else None
-    return json_response(out.page([out.user(u) for u in users[: query.limit]], next_cursor))
+    shown, next_cursor = out.keyset_page(users, query.limit)
+    return json_response(out.page([out.user(u) for u in shown], next_cursor))
 
 
 @operation(
@@ -47,8 +47,8 @@ def list_users():
     users = services().admin.list_users(
         actor, locked=query.locked, after_id=decode_cursor(query.cursor), limit=query.limit + 1
     )
-    next_cursor = encode_cursor(users[query.limit - 1].id) if len(users) > query.limit else None
-    return json_response(out.page([out.user(u) for u in users[: query.limit]], next_cursor))
+    shown, next_cursor = out.keyset_page(users, query.limit)
+    return json_response(out.page([out.user(u) for u in shown], next_cursor))
 
 
 @operation(

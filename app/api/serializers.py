@@ -74,9 +74,15 @@ def page_of(found: list, query, key=lambda item: item.id) -> tuple[list, str | N
     list pages (SPEC 5): the items after ``query.cursor`` in ``key`` order (an increasing integer), at
     most ``query.limit``, and the cursor of the next page (None on the last)."""
     after = decode_cursor(query.cursor)
-    rest = [item for item in sorted(found, key=key) if after is None or key(item) > after]
-    shown = rest[: query.limit]
-    return shown, encode_cursor(key(shown[-1])) if len(rest) > query.limit else None
+    return keyset_page(
+        [item for item in sorted(found, key=key) if after is None or key(item) > after], query.limit, key
+    )
+
+
+def keyset_page(rows: list, limit: int, key=lambda item: item.id) -> tuple[list, str | None]:
+    """``rows`` read with one more than ``limit`` (after the cursor, in key order): the page, and the
+    cursor of the next one (None when no row was left over)."""
+    return rows[:limit], encode_cursor(key(rows[limit - 1])) if len(rows) > limit else None
 
 
 # Cards and statements (SPEC sections 5 and 6).
